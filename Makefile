@@ -1,0 +1,84 @@
+# vigil - GNU make build.  See docs/build.md.
+#   make            build build/vigild and build/vigil
+#   make test       unit tests, then integration tests (root, loop devices)
+#   make unit       unit tests only
+#   make asan       unit tests built and run with ASan + UBSan
+#   make fuzz       libFuzzer targets (clang)
+#   make CC=clang   the same with clang
+
+CC      ?= cc
+BUILD   ?= build
+CSTD     = -std=c17
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Wno-format-truncation
+HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+OPT     ?= -O2 -g
+CFLAGS  += $(CSTD) $(WARN) $(OPT) $(HARDEN) -I$(BUILD)/gen -pthread
+LDLIBS  += -lsqlite3 -pthread
+
+COMMON  = src/common/log.c src/common/util.c src/common/config.c src/common/json.c
+JOURNAL = src/journal/store.c src/journal/vault.c src/journal/index.c
+DAEMON  = $(COMMON) $(JOURNAL) src/actor/actor.c src/capture/intent.c \
+          src/capture/fanotify.c src/daemon/perm.c src/daemon/notify.c \
+          src/daemon/control.c src/daemon/retention.c src/daemon/vigild.c
+CLI     = $(COMMON) src/journal/store.c src/journal/vault.c \
+          src/actor/actor.c src/recover/restore.c src/cli/vigil.c
+
+obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
+
+all: $(BUILD)/vigild $(BUILD)/vigil
+
+$(BUILD)/gen/vigil.conf.inc: etc/vigil.conf
+	@mkdir -p $(dir $@)
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+
+$(BUILD)/obj/%.o: src/%.c $(BUILD)/gen/vigil.conf.inc $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/vigild: $(call obj,$(DAEMON))
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/vigil: $(call obj,$(CLI))
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+# ---- tests ----
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+UNIT_DEPS = $(COMMON) $(JOURNAL) src/actor/actor.c src/capture/intent.c
+
+$(BUILD)/tests/%: tests/unit/%.c $(call obj,$(UNIT_DEPS))
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+integration: all
+	tests/integration/run.sh
+
+test: all unit integration
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" unit all
+
+FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+build-fuzz/%: tests/fuzz/%.c $(COMMON) $(JOURNAL) src/capture/intent.c src/actor/actor.c build/gen/vigil.conf.inc
+	@mkdir -p build-fuzz
+	clang $(CSTD) -g -O1 -Ibuild/gen -pthread -fsanitize=fuzzer,address,undefined $^ -o $@ -lsqlite3
+fuzz: $(FUZZ_TARGETS)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+install: all
+	install -D -m 0755 $(BUILD)/vigild $(DESTDIR)/usr/sbin/vigild
+	install -D -m 0755 $(BUILD)/vigil $(DESTDIR)/usr/bin/vigil
+	install -D -m 0644 etc/vigil.conf $(DESTDIR)/etc/vigil/vigil.conf
+	install -D -m 0644 systemd/vigild.service $(DESTDIR)/lib/systemd/system/vigild.service
+	install -D -m 0644 man/vigild.8 $(DESTDIR)/usr/share/man/man8/vigild.8
+	install -D -m 0644 man/vigil.1 $(DESTDIR)/usr/share/man/man1/vigil.1
+	install -D -m 0644 man/vigil.conf.5 $(DESTDIR)/usr/share/man/man5/vigil.conf.5
+
+.PHONY: all unit integration test asan fuzz clean install
+.SECONDARY:

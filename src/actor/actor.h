@@ -1,0 +1,59 @@
+/*
+ * actor.h - who did it: attribution of file events to processes.
+ *
+ * Owns: reading /proc for a thread that raised an event, and a cache of
+ * actors keyed by (tgid, process start time), so that a recycled pid can
+ * never be mistaken for the process that used it before.  Each actor
+ * knows its parent actor, giving the process tree that detection
+ * aggregates over.  smbd processes are flagged so the Samba layer can map
+ * them to client sessions.
+ * Does not own: the journal rows (the caller stores new actors) and
+ * anything about what the actor did.
+ */
+#ifndef VIGIL_ACTOR_H
+#define VIGIL_ACTOR_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ACTOR_EXE_MAX 512
+#define ACTOR_CMD_MAX 512
+#define ACTOR_CG_MAX 256
+
+struct actor {
+	uint64_t id;             /* journal id, never reused */
+	pid_t pid;               /* tgid */
+	uint64_t start;          /* start time, clock ticks after boot */
+	pid_t ppid;
+	uid_t uid;
+	uint64_t parent_id;      /* 0 when unknown or at pid 1 */
+	int is_smbd;
+	int is_kernel;           /* kernel thread (e.g. nfsd) */
+	char comm[17];
+	char exe[ACTOR_EXE_MAX];
+	char cmdline[ACTOR_CMD_MAX];
+	char cgroup[ACTOR_CG_MAX];
+	int64_t first_seen_ns;
+	struct actor *hnext;     /* cache chain */
+	int stored;              /* written to the journal */
+};
+
+/* Called for each actor the cache creates, with the cache lock held:
+ * it must only queue, never block. */
+typedef void (*actor_new_cb)(const struct actor *a, void *arg);
+
+void actor_cache_init(uint64_t first_id, actor_new_cb cb, void *arg);
+/* Resolve the thread tid (alive: it is blocked in our event, or was just
+ * seen).  Returns a pointer valid for the daemon's lifetime (actors are
+ * never freed while running; the cache is bounded by eviction of the
+ * oldest entries' lookup slots, not the records) or NULL. */
+const struct actor *actor_from_tid(pid_t tid);
+/* Same for a process id from a notification event. */
+const struct actor *actor_from_pid(pid_t pid);
+
+/* Parsing helpers, exposed for unit tests. */
+int actor_parse_stat(const char *buf, pid_t *ppid, uint64_t *start,
+    char comm[17]);
+int actor_parse_status(const char *buf, pid_t *tgid, uid_t *uid);
+
+#endif

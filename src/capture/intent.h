@@ -1,0 +1,29 @@
+/*
+ * intent.h - does a blocked open mean to write?
+ *
+ * A FAN_OPEN_PERM event does not carry the open flags.  With
+ * FAN_REPORT_TID the event names the blocked thread, whose
+ * /proc/<tid>/syscall shows the open call and its flags (openat2 passes a
+ * pointer, read with process_vm_readv).  Anything we cannot decode
+ * (io_uring workers, kernel threads such as nfsd, exotic calls) is
+ * treated as a write: preserving too much costs time, too little costs
+ * data.
+ */
+#ifndef VIGIL_INTENT_H
+#define VIGIL_INTENT_H
+
+#include <sys/types.h>
+
+enum intent { INTENT_READ = 0, INTENT_WRITE = 1, INTENT_TRUNC = 2,
+	      INTENT_UNKNOWN = 3 };
+
+/* Decode a /proc/<tid>/syscall line; openat2's flags are fetched from
+ * the thread's memory with fetch (may be NULL: then unknown). */
+typedef int (*intent_fetch_fn)(pid_t tid, unsigned long addr,
+    unsigned long long *flags);
+enum intent intent_parse(const char *line, pid_t tid, intent_fetch_fn fetch);
+enum intent intent_of(pid_t tid);
+const char *intent_name(enum intent i);
+int intent_is_destructive(enum intent i);
+
+#endif

@@ -1,0 +1,269 @@
+/*
+ * config.c - a strict parser for vigil.conf: "key = value" lines.
+ *
+ * Strict on purpose: an unknown key or a malformed value is an error with
+ * file and line, because a typo in a security tool's configuration should
+ * stop it at start, not silently leave a tree unprotected.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CONFIG_MAX_BYTES (1 << 20)
+
+const char config_default_text[] =
+#include "vigil.conf.inc"
+    ;
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->state_dir, sizeof c->state_dir, "%s",
+	    CONFIG_DEFAULT_STATE_DIR);
+	c->perm_timeout_ms = 5000;
+	c->workers = 4;
+	c->retention_days = 7;
+	c->vault_budget_pct = 20;
+	c->retention_interval = 60;
+	c->log_level = LOG_LVL_INFO;
+}
+
+void
+config_free(struct config *c)
+{
+	for (int i = 0; i < c->nprotect; i++)
+		free(c->protect[i]);
+	c->nprotect = 0;
+}
+
+int
+config_add_protect(struct config *c, const char *path, char *err,
+    size_t errlen)
+{
+	if (!path_is_clean_absolute(path) || strcmp(path, "/") == 0) {
+		snprintf(err, errlen, "protect: \"%s\" is not a clean absolute "
+		    "path below / (no \".\", \"..\", \"//\" or trailing \"/\")",
+		    path);
+		return -1;
+	}
+	for (int i = 0; i < c->nprotect; i++) {
+		if (path_is_under(path, c->protect[i]) ||
+		    path_is_under(c->protect[i], path)) {
+			snprintf(err, errlen, "protect: \"%s\" overlaps \"%s\"",
+			    path, c->protect[i]);
+			return -1;
+		}
+	}
+	if (c->nprotect == CONFIG_MAX_TREES) {
+		snprintf(err, errlen, "protect: more than %d trees",
+		    CONFIG_MAX_TREES);
+		return -1;
+	}
+	c->protect[c->nprotect] = strdup(path);
+	if (c->protect[c->nprotect] == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->nprotect++;
+	return 0;
+}
+
+static int
+set_uint(const char *v, unsigned long long lo, unsigned long long hi,
+    unsigned *out, char *msg, size_t len)
+{
+	unsigned long long x;
+	if (parse_uint(v, hi, &x) < 0 || x < lo) {
+		snprintf(msg, len, "expected a whole number from %llu to %llu",
+		    lo, hi);
+		return -1;
+	}
+	*out = (unsigned)x;
+	return 0;
+}
+
+static int
+set_path(const char *v, char *out, size_t outlen, char *msg, size_t len)
+{
+	if (!path_is_clean_absolute(v)) {
+		snprintf(msg, len, "expected a clean absolute path");
+		return -1;
+	}
+	snprintf(out, outlen, "%s", v);
+	return 0;
+}
+
+static int
+set_budget(struct config *c, const char *v, char *msg, size_t len)
+{
+	size_t n = strlen(v);
+	if (n > 1 && v[n - 1] == '%') {
+		char num[16];
+		unsigned long long p;
+		if (n - 1 >= sizeof num)
+			goto bad;
+		memcpy(num, v, n - 1);
+		num[n - 1] = '\0';
+		if (parse_uint(num, 95, &p) < 0 || p == 0)
+			goto bad;
+		c->vault_budget_pct = (unsigned)p;
+		c->vault_budget_bytes = 0;
+		return 0;
+	}
+	if (parse_size(v, &c->vault_budget_bytes) < 0 ||
+	    c->vault_budget_bytes == 0)
+		goto bad;
+	c->vault_budget_pct = 0;
+	return 0;
+bad:
+	snprintf(msg, len, "expected a size (e.g. 50G) or a percentage "
+	    "from 1%% to 95%%");
+	return -1;
+}
+
+static int
+apply(struct config *c, const char *key, const char *v, char *msg, size_t len)
+{
+	if (strcmp(key, "protect") == 0)
+		return config_add_protect(c, v, msg, len);
+	if (strcmp(key, "state_dir") == 0)
+		return set_path(v, c->state_dir, sizeof c->state_dir, msg, len);
+	if (strcmp(key, "vault_dir") == 0) {
+		if (strcmp(v, "auto") == 0) {
+			c->vault_dir[0] = '\0';
+			return 0;
+		}
+		return set_path(v, c->vault_dir, sizeof c->vault_dir, msg, len);
+	}
+	if (strcmp(key, "perm_timeout_ms") == 0)
+		return set_uint(v, 10, 600000, &c->perm_timeout_ms, msg, len);
+	if (strcmp(key, "workers") == 0)
+		return set_uint(v, 1, 64, &c->workers, msg, len);
+	if (strcmp(key, "retention_days") == 0)
+		return set_uint(v, 0, 3650, &c->retention_days, msg, len);
+	if (strcmp(key, "retention_interval") == 0)
+		return set_uint(v, 1, 86400, &c->retention_interval, msg, len);
+	if (strcmp(key, "vault_budget") == 0)
+		return set_budget(c, v, msg, len);
+	if (strcmp(key, "log_level") == 0) {
+		int l = log_level_parse(v);
+		if (l < 0) {
+			snprintf(msg, len, "expected crit, error, warning, "
+			    "info or debug");
+			return -1;
+		}
+		c->log_level = l;
+		return 0;
+	}
+	snprintf(msg, len, "unknown option \"%s\"", key);
+	return -1;
+}
+
+static char *
+trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+config_parse(struct config *c, const char *text, const char *name, char *err,
+    size_t errlen)
+{
+	char *copy = strdup(text);
+	if (copy == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -1;
+	}
+	int lineno = 0, rc = 0;
+	char *cur = copy;
+	while (cur != NULL) {
+		char *l = strsep(&cur, "\n");
+		lineno++;
+		char *hash = strchr(l, '#');
+		if (hash)
+			*hash = '\0';
+		char *t = trim(l);
+		if (*t == '\0')
+			continue;
+		char msg[256];
+		char *eq = strchr(t, '=');
+		if (eq == NULL) {
+			snprintf(err, errlen, "%s:%d: expected \"key = value\"",
+			    name, lineno);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		char *key = trim(t), *val = trim(eq + 1);
+		if (*val == '\0') {
+			snprintf(err, errlen, "%s:%d: %s: missing value", name,
+			    lineno, key);
+			rc = -1;
+			break;
+		}
+		if (apply(c, key, val, msg, sizeof msg) < 0) {
+			snprintf(err, errlen, "%s:%d: %s: %s", name, lineno,
+			    key, msg);
+			rc = -1;
+			break;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+int
+config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > CONFIG_MAX_BYTES) {
+		snprintf(err, errlen, "%s: not a regular file of at most 1 MiB",
+		    path);
+		close(fd);
+		return -1;
+	}
+	char *buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		close(fd);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	ssize_t n = read(fd, buf, (size_t)st.st_size);
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf[n] = '\0';
+	if (memchr(buf, '\0', (size_t)n) != NULL) {
+		free(buf);
+		snprintf(err, errlen, "%s: contains a NUL byte", path);
+		return -1;
+	}
+	int rc = config_parse(c, buf, path, err, errlen);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,48 @@
+/*
+ * config.h - vigil.conf(5): the options, their defaults, and the parser.
+ *
+ * Owns: reading and validating configuration text.  It never touches the
+ * protected trees; checks that need the filesystem (does the tree exist?)
+ * belong to the daemon's startup.
+ */
+#ifndef VIGIL_CONFIG_H
+#define VIGIL_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_TREES 64
+#define CONFIG_DEFAULT_PATH "/etc/vigil/vigil.conf"
+#define CONFIG_DEFAULT_STATE_DIR "/var/lib/vigil"
+
+struct config {
+	char *protect[CONFIG_MAX_TREES];
+	int nprotect;
+	char state_dir[PATH_MAX];
+	char vault_dir[PATH_MAX];      /* "" means auto */
+	unsigned perm_timeout_ms;
+	unsigned workers;
+	unsigned retention_days;
+	uint64_t vault_budget_bytes;   /* used when vault_budget_pct == 0 */
+	unsigned vault_budget_pct;
+	unsigned retention_interval;
+	int log_level;
+};
+
+/* The built-in text of etc/vigil.conf. */
+extern const char config_default_text[];
+
+/* Set every option to its default. */
+void config_defaults(struct config *c);
+/* Parse text; on error fill err with "name:line: message" and return -1. */
+int config_parse(struct config *c, const char *text, const char *name,
+    char *err, size_t errlen);
+/* Read and parse a file (refusing anything but a regular file). */
+int config_load(struct config *c, const char *path, char *err, size_t errlen);
+/* Add a tree (from --protect); same validation as the file. */
+int config_add_protect(struct config *c, const char *path, char *err,
+    size_t errlen);
+void config_free(struct config *c);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * util.h - small helpers shared by vigild and vigil: clocks, time and size
+ * parsing, and path checks.  Nothing here does I/O on protected trees.
+ */
+#ifndef VIGIL_UTIL_H
+#define VIGIL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VIGIL_VERSION "0.1.0"
+/* Bumped whenever the on-disk state (database schema, vault layout) changes
+ * incompatibly; a state dir of another format is refused, never converted
+ * silently. */
+#define VIGIL_STATE_FORMAT 1
+
+int64_t now_ns(void);          /* CLOCK_REALTIME in ns */
+int64_t mono_ns(void);         /* CLOCK_MONOTONIC in ns */
+
+/* Parse "2026-11-24T10:00:00[Z]", "2026-11-24 10:00", "@<epoch>",
+ * or a relative age "-90s", "-15m", "-2h", "-3d".  Local time unless Z. */
+int parse_time(const char *s, int64_t *out_ns);
+/* ISO-8601 UTC with milliseconds into buf (>= 32 bytes). */
+char *format_time(int64_t ns, char *buf, size_t len);
+/* "512", "64K", "10M", "2G", "1T" (binary units) */
+int parse_size(const char *s, uint64_t *out);
+int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+
+/* 1 if path is absolute, has no "." / ".." / empty components. */
+int path_is_clean_absolute(const char *path);
+/* 1 if child equals root or lies below it (both clean absolute paths). */
+int path_is_under(const char *child, const char *root);
+
+/* write all of buf, retrying on EINTR / short writes */
+int write_full(int fd, const void *buf, size_t len);
+
+/* mkdir -p with mode, refusing symlinks in the created components */
+int mkdir_p(const char *path, unsigned mode);
+
+#endif

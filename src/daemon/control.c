@@ -1,0 +1,164 @@
+/*
+ * control.c - the control socket that "vigil status" talks to.
+ *
+ * A unix stream socket <state_dir>/vigild.sock, mode 0600 (root only).
+ * Protocol: the client sends one line naming a command; vigild answers
+ * with one JSON object and closes.  Commands: "status".  Requests are
+ * read with a timeout so a stuck client cannot hold the thread.
+ */
+#define _GNU_SOURCE
+#include "daemon.h"
+#include "../common/json.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../journal/index.h"
+#include "../journal/store.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int lfd = -1;
+static pthread_t cthread;
+static char sock_path[PATH_MAX];
+
+#define C(x) (unsigned long)atomic_load(&D.c.x)
+
+static void
+status_json(FILE *f)
+{
+	char t[40];
+	int active = atomic_load(&D.scanned) && D.perm_fd >= 0;
+	fprintf(f, "{\"active\":%s,\"scanning\":%s,\"pid\":%d,\"version\":\"%s\","
+	    "\"started\":\"%s\",\"perm_timeout_ms\":%u,\"trees\":[",
+	    active ? "true" : "false",
+	    atomic_load(&D.scanned) ? "false" : "true", getpid(),
+	    VIGIL_VERSION, format_time(D.started_ns, t, sizeof t),
+	    D.cfg.perm_timeout_ms);
+	for (int i = 0; i < D.ntrees; i++) {
+		struct tree *tr = &D.trees[i];
+		fprintf(f, "%s{\"path\":", i ? "," : "");
+		json_str(f, tr->path);
+		fprintf(f, ",\"vault\":");
+		json_str(f, tr->vault->path);
+		fprintf(f, ",\"reflink\":%d,\"dirs\":%lu,\"files\":%lu}",
+		    tr->vault->reflink, (unsigned long)atomic_load(&tr->dirs),
+		    (unsigned long)atomic_load(&tr->files));
+	}
+	unsigned long pe = C(perm_events) - C(perm_own);
+	unsigned long long tot = atomic_load(&D.c.perm_ns_total);
+	fprintf(f, "],\"counters\":{\"perm_events\":%lu,\"perm_own\":%lu,"
+	    "\"writes_seen\":%lu,\"preserved\":%lu,\"preserve_failed\":%lu,"
+	    "\"skipped_same\":%lu,\"anchored\":%lu,\"anchor_failed\":%lu,"
+	    "\"retired\":%lu,\"failopen\":%lu,\"torn\":%lu,"
+	    "\"notify_events\":%lu,\"dirs_marked\":%lu,\"mark_failed\":%lu,"
+	    "\"evicted\":%lu,\"evicted_young\":%lu,\"log_dropped\":%llu,"
+	    "\"journal_queue\":%llu,\"perm_avg_us\":%.1f,"
+	    "\"perm_max_us\":%.1f,\"indexed_inodes\":%zu}}\n",
+	    C(perm_events), C(perm_own), C(writes_seen), C(preserved),
+	    C(preserve_failed), C(skipped_same), C(anchored), C(anchor_failed),
+	    C(retired), C(failopen), C(torn), C(notify_events), C(dirs_marked),
+	    C(mark_failed), C(evicted), C(evicted_young),
+	    (unsigned long long)log_dropped(),
+	    (unsigned long long)store_queued(),
+	    pe ? (double)tot / pe / 1000.0 : 0.0,
+	    (double)atomic_load(&D.c.perm_ns_max) / 1000.0, index_count());
+}
+
+static void
+serve(int fd)
+{
+	char req[128];
+	size_t n = 0;
+	while (n < sizeof req - 1) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 1000) <= 0)
+			return;
+		ssize_t r = read(fd, req + n, sizeof req - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (memchr(req, '\n', n))
+			break;
+	}
+	req[n] = '\0';
+	char *nl = strchr(req, '\n');
+	if (nl)
+		*nl = '\0';
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+	if (f == NULL)
+		return;
+	if (strcmp(req, "status") == 0)
+		status_json(f);
+	else
+		fprintf(f, "{\"error\":\"unknown command\"}\n");
+	fclose(f);
+	write_full(fd, out, outlen);
+	free(out);
+}
+
+static void *
+control_main(void *arg)
+{
+	(void)arg;
+	self_register_thread();
+	while (!atomic_load(&D.stopping)) {
+		struct pollfd p = { lfd, POLLIN, 0 };
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			continue;
+		struct ucred cr;
+		socklen_t cl = sizeof cr;
+		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 &&
+		    cr.uid == 0)
+			serve(c);
+		close(c);
+	}
+	return NULL;
+}
+
+int
+control_start(const char *state_dir)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (snprintf(sock_path, sizeof sock_path, "%s/vigild.sock",
+	    state_dir) >= (int)sizeof sa.sun_path) {
+		log_warnx("control socket path too long");
+		return -1;
+	}
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock_path);
+	unlink(sock_path);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return -1;
+	mode_t old = umask(0177);
+	int rc = bind(lfd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old);
+	if (rc < 0 || listen(lfd, 16) < 0) {
+		log_warn("control socket %s", sock_path);
+		return -1;
+	}
+	return pthread_create(&cthread, NULL, control_main, NULL) ? -1 : 0;
+}
+
+void
+control_stop(void)
+{
+	if (lfd < 0)
+		return;
+	pthread_join(cthread, NULL);
+	close(lfd);
+	unlink(sock_path);
+	lfd = -1;
+}

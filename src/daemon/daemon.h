@@ -1,0 +1,107 @@
+/*
+ * daemon.h - state shared by vigild's threads.
+ *
+ * Threads and what each one owns:
+ *   perm reader   reads the permission group, answers vigild's own events
+ *                 at once, queues the rest (perm.c)
+ *   perm workers  anchor, preserve, attribute, then answer (perm.c)
+ *   deadline      answers any event older than perm_timeout_ms with ALLOW
+ *                 and raises an alert: nobody waits on vigild for longer
+ *                 (perm.c)
+ *   notify        reads the notification group: creates, deletes, renames,
+ *                 close-writes; marks new directories (notify.c)
+ *   store writer  the only writer of journal.db for events (store.c)
+ *   retention     age and space budget, orphan-anchor sweep (retention.c)
+ *   control       the CLI's socket (control.c)
+ *   log drain     (log.c)
+ */
+#ifndef VIGIL_DAEMON_H
+#define VIGIL_DAEMON_H
+
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../common/config.h"
+#include "../journal/vault.h"
+
+#define MAX_VAULTS CONFIG_MAX_TREES
+
+struct tree {
+	int id;
+	char path[PATH_MAX];
+	size_t pathlen;
+	dev_t dev;
+	int rootfd;
+	uint64_t fsid;          /* f_fsid from statfs, as in fanotify FIDs */
+	struct vault *vault;
+	atomic_ulong dirs, files;
+};
+
+struct counters {
+	atomic_ulong perm_events, perm_own, writes_seen, preserved,
+	    preserve_failed, skipped_same, anchored, anchor_failed, failopen,
+	    retired, notify_events, dirs_marked, mark_failed, alerts,
+	    evicted, evicted_young, torn;
+	atomic_ullong preserve_ns_total, perm_ns_total, perm_ns_max;
+};
+
+struct daemon {
+	struct config cfg;
+	struct tree trees[CONFIG_MAX_TREES];
+	int ntrees;
+	struct vault vaults[MAX_VAULTS];
+	int nvaults;
+	int perm_fd, notif_fd;
+	sqlite3 *db;
+	int64_t started_ns;
+	atomic_int scanned;     /* initial scan done: protection complete */
+	atomic_int stopping;
+	atomic_uint_fast64_t next_version;
+	pid_t self_tids[32];
+	atomic_int nself;
+	struct counters c;
+	int pre_access;         /* kernel supports FAN_PRE_ACCESS */
+};
+
+extern struct daemon D;
+
+/* tree lookup by absolute path (NULL if outside all trees) */
+struct tree *tree_of_path(const char *path);
+struct tree *tree_of_fsid(uint64_t fsid);
+void self_register_thread(void);
+int self_is_tid(pid_t tid);
+uint64_t version_next_id(void);
+int path_in_vault(const char *path);
+
+/* capture/fanotify.c */
+int capture_init(char *err, size_t errlen);
+int capture_mark_dir(int dirfd, const char *path, struct tree *t);
+/* Walk dir (an fd opened O_DIRECTORY|O_NOFOLLOW), marking directories and
+ * anchoring files below it. */
+void capture_scan(struct tree *t, int dirfd, const char *path);
+void capture_unmark_all(void);
+
+/* perm.c */
+int perm_start(void);
+void perm_stop(void);
+
+/* notify.c */
+int notify_start(void);
+void notify_stop(void);
+/* Preserve-on-unlink: the last visible name of (dev, ino) went away. */
+void notify_retire(struct tree *t, uint64_t ino, const char *path,
+    const char *reason, uint64_t actor_id);
+
+/* control.c */
+int control_start(const char *state_dir);
+void control_stop(void);
+
+/* retention.c */
+int retention_start(void);
+void retention_stop(void);
+void retention_sweep_orphans(sqlite3 *db);
+
+#endif

@@ -1,0 +1,396 @@
+/*
+ * notify.c - the notification path: names appearing, moving, vanishing.
+ *
+ * DESIGN
+ * Unlink and rename-over have no permission event, so their content must
+ * already be safe when vigild hears of them: every protected inode has an
+ * anchor (a hard link in the vault).  When an event says a name went away
+ * (FAN_DELETE) or was replaced (FAN_RENAME onto an existing name), the
+ * inode that held the name is looked up in the index; if its anchor is now
+ * its only link, the anchor is retired into a version.  A periodic sweep
+ * (retention.c) retires any orphan this path missed.
+ * New directories are marked and scanned here, and renames keep the index
+ * and the path history (names table) true.
+ * Runs on its own thread; nothing here delays an opener.
+ */
+#define _GNU_SOURCE
+#include "daemon.h"
+#include "../actor/actor.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../journal/index.h"
+#include "../journal/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef FAN_RENAME
+#define FAN_RENAME 0x10000000
+#endif
+#ifndef FAN_EVENT_INFO_TYPE_OLD_DFID_NAME
+#define FAN_EVENT_INFO_TYPE_OLD_DFID_NAME 10
+#define FAN_EVENT_INFO_TYPE_NEW_DFID_NAME 12
+#endif
+
+static pthread_t notify_thread;
+static int notify_running;
+static pthread_mutex_t retire_mu = PTHREAD_MUTEX_INITIALIZER;
+
+struct dname {
+	int have;
+	uint64_t fsid;
+	char dir[PATH_MAX];
+	int dir_known;
+	char name[NAME_MAX + 1];
+	unsigned char key[8 + 4 + 128];
+	size_t keylen;
+	struct file_handle *fh;
+};
+
+static int
+open_beneath(struct tree *t, const char *path, int flags)
+{
+	if (strncmp(path, t->path, t->pathlen) != 0)
+		return -1;
+	const char *rel = path + t->pathlen;
+	while (*rel == '/')
+		rel++;
+	if (*rel == '\0')
+		rel = ".";
+	struct open_how how = { .flags = (uint64_t)flags | O_CLOEXEC |
+		O_NOFOLLOW, .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+		RESOLVE_NO_MAGICLINKS };
+	return (int)syscall(SYS_openat2, t->rootfd, rel, &how, sizeof how);
+}
+
+void
+notify_retire(struct tree *t, uint64_t ino, const char *path,
+    const char *reason, uint64_t actor_id)
+{
+	pthread_mutex_lock(&retire_mu);
+	struct stat st;
+	if (vault_anchor_nlink(t->vault, ino, &st) < 0 || st.st_nlink != 1 ||
+	    !S_ISREG(st.st_mode)) {
+		pthread_mutex_unlock(&retire_mu);
+		return;
+	}
+	struct version_meta *m = calloc(1, sizeof *m);
+	if (m == NULL) {
+		pthread_mutex_unlock(&retire_mu);
+		return;
+	}
+	m->id = version_next_id();
+	m->tree_id = t->id;
+	m->dev = st.st_dev;
+	m->ino = st.st_ino;
+	m->size = (uint64_t)st.st_size;
+	m->mode = st.st_mode;
+	m->uid = st.st_uid;
+	m->gid = st.st_gid;
+	m->atime_ns = (int64_t)st.st_atim.tv_sec * 1000000000LL +
+	    st.st_atim.tv_nsec;
+	m->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL +
+	    st.st_mtim.tv_nsec;
+	m->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000LL +
+	    st.st_ctim.tv_nsec;
+	m->created_ns = now_ns();
+	m->actor_id = actor_id;
+	snprintf(m->reason, sizeof m->reason, "%s", reason);
+	snprintf(m->state, sizeof m->state, "ok");
+	snprintf(m->path, sizeof m->path, "%s", path);
+	if (vault_retire_anchor(t->vault, ino, m) < 0) {
+		store_alert(LOG_LVL_CRIT, "retire-failed", "cannot keep %s "
+		    "after %s: %s", path, reason, strerror(errno));
+	} else {
+		atomic_fetch_add(&D.c.retired, 1);
+		store_version(m);
+		store_event(m->created_ns, actor_id, "preserve", path, NULL,
+		    m->dev, m->ino, m->id);
+		index_lock();
+		struct ient *e = index_by_ino(st.st_dev, ino);
+		if (e)
+			index_forget(e);
+		index_unlock();
+	}
+	free(m);
+	pthread_mutex_unlock(&retire_mu);
+}
+
+static void
+parse_dname(struct fanotify_event_info_fid *fid, struct dname *d)
+{
+	struct file_handle *fh = (struct file_handle *)fid->handle;
+	if (fh->handle_bytes > 128)
+		return;
+	d->have = 1;
+	d->fh = fh;
+	memcpy(&d->fsid, &fid->fsid, 8);
+	memcpy(d->key, &d->fsid, 8);
+	memcpy(d->key + 8, &fh->handle_type, 4);
+	memcpy(d->key + 12, fh->f_handle, fh->handle_bytes);
+	d->keylen = 12 + fh->handle_bytes;
+	const char *name = (const char *)fh->f_handle + fh->handle_bytes;
+	snprintf(d->name, sizeof d->name, "%s", name);
+	index_lock();
+	d->dir_known = index_dir_get(d->key, d->keylen, d->dir,
+	    sizeof d->dir) == 0;
+	index_unlock();
+}
+
+/* A directory the index does not know: resolve it by handle (it may come
+ * from outside every tree, e.g. a rename into a protected tree). */
+static int
+resolve_dir(struct dname *d)
+{
+	if (d->dir_known)
+		return 0;
+	struct tree *t = tree_of_fsid(d->fsid);
+	if (t == NULL)
+		return -1;
+	int fd = open_by_handle_at(t->rootfd, d->fh, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char lnk[64];
+	snprintf(lnk, sizeof lnk, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(lnk, d->dir, sizeof d->dir - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	d->dir[n] = '\0';
+	return tree_of_path(d->dir) ? 0 : -1;
+}
+
+static int
+full_path(const struct dname *d, char *out, size_t len)
+{
+	if (strcmp(d->name, ".") == 0 || d->name[0] == '\0')
+		return snprintf(out, len, "%s", d->dir) < (int)len ? 0 : -1;
+	return snprintf(out, len, "%s/%s", d->dir, d->name) < (int)len ? 0 : -1;
+}
+
+static void
+anchor_path(struct tree *t, const char *path)
+{
+	int fd = open_beneath(t, path, O_PATH);
+	if (fd < 0)
+		return;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == t->dev) {
+		index_lock();
+		struct ient *e = index_set(st.st_dev, st.st_ino, path, t->id);
+		int need = e && !e->anchored;
+		index_unlock();
+		if (need && vault_anchor(t->vault, fd, st.st_ino) == 0) {
+			index_lock();
+			e = index_by_ino(st.st_dev, st.st_ino);
+			if (e)
+				e->anchored = 1;
+			index_unlock();
+			atomic_fetch_add(&D.c.anchored, 1);
+			store_name_open(st.st_dev, st.st_ino, path, now_ns());
+		}
+	}
+	close(fd);
+}
+
+static void
+scan_new_dir(struct tree *t, const char *path)
+{
+	int fd = open_beneath(t, path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return;
+	capture_scan(t, fd, path);
+	close(fd);
+}
+
+/* The inode that held path loses that name: keep it if nothing else
+ * holds it any more. */
+static void
+name_gone(struct tree *t, const char *path, const char *reason,
+    uint64_t aid, uint64_t keep_ino)
+{
+	index_lock();
+	struct ient *e = index_by_path(path);
+	uint64_t dev = e ? e->dev : 0, ino = e ? e->ino : 0;
+	index_unlock();
+	if (e == NULL || ino == keep_ino)
+		return;
+	store_name_close(dev, ino, path, now_ns());
+	notify_retire(t, ino, path, reason, aid);
+}
+
+static void
+on_create(struct tree *t, const char *path, int isdir, uint64_t aid)
+{
+	if (isdir) {
+		if (!path_in_vault(path))
+			scan_new_dir(t, path);
+	} else {
+		anchor_path(t, path);
+	}
+	store_event(now_ns(), aid, isdir ? "mkdir" : "create", path, NULL, 0, 0,
+	    0);
+}
+
+static void
+on_delete(struct tree *t, const char *path, int isdir, uint64_t aid)
+{
+	if (isdir) {
+		index_lock();
+		index_dir_forget_path(path);
+		index_unlock();
+	} else {
+		name_gone(t, path, "delete", aid, 0);
+	}
+	store_event(now_ns(), aid, isdir ? "rmdir" : "delete", path, NULL, 0, 0,
+	    0);
+}
+
+static void
+on_rename(struct dname *o, struct dname *n, int isdir, uint64_t aid)
+{
+	char op[PATH_MAX], np[PATH_MAX];
+	int old_in = resolve_dir(o) == 0 && full_path(o, op, sizeof op) == 0;
+	int new_in = resolve_dir(n) == 0 && full_path(n, np, sizeof np) == 0;
+	struct tree *nt = new_in ? tree_of_path(np) : NULL;
+	if (!old_in && !new_in)
+		return;
+	if (isdir) {
+		if (old_in && new_in) {
+			index_lock();
+			index_rename_prefix(op, np);
+			index_unlock();
+		} else if (nt) {
+			scan_new_dir(nt, np); /* moved in from outside */
+		}
+	} else if (nt) {
+		index_lock();
+		struct ient *m = old_in ? index_by_path(op) : NULL;
+		uint64_t mdev = m ? m->dev : 0, mino = m ? m->ino : 0;
+		index_unlock();
+		name_gone(nt, np, "rename-over", aid, mino);
+		if (m) {
+			index_lock();
+			m = index_by_ino(mdev, mino);
+			if (m)
+				index_set(mdev, mino, np, nt->id);
+			index_unlock();
+			store_name_close(mdev, mino, op, now_ns());
+			store_name_open(mdev, mino, np, now_ns());
+		} else {
+			anchor_path(nt, np);
+		}
+	}
+	store_event(now_ns(), aid, "rename", old_in ? op : NULL,
+	    new_in ? np : NULL, 0, 0, 0);
+}
+
+static void
+handle_event(struct fanotify_event_metadata *m)
+{
+	struct dname dn = { 0 }, od = { 0 }, nd = { 0 };
+	int pidfd = -1;
+	char *p = (char *)(m + 1), *end = (char *)m + m->event_len;
+	while (p + sizeof(struct fanotify_event_info_header) <= end) {
+		struct fanotify_event_info_header *h = (void *)p;
+		if (h->len == 0 || p + h->len > end)
+			break;
+		switch (h->info_type) {
+		case FAN_EVENT_INFO_TYPE_DFID_NAME:
+			parse_dname((void *)h, &dn);
+			break;
+		case FAN_EVENT_INFO_TYPE_OLD_DFID_NAME:
+			parse_dname((void *)h, &od);
+			break;
+		case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME:
+			parse_dname((void *)h, &nd);
+			break;
+		case FAN_EVENT_INFO_TYPE_PIDFD:
+			pidfd = ((struct fanotify_event_info_pidfd *)h)->pidfd;
+			break;
+		default:
+			break;
+		}
+		p += h->len;
+	}
+	const struct actor *a = NULL;
+	if (m->pid > 0 && pidfd >= 0)
+		a = actor_from_pid(m->pid);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (m->pid > 0 && m->pid == getpid())
+		return; /* vigild's own activity */
+	uint64_t aid = a ? a->id : 0;
+	int isdir = (m->mask & FAN_ONDIR) != 0;
+	if (m->mask & FAN_RENAME)
+		on_rename(&od, &nd, isdir, aid);
+	if (!dn.have || resolve_dir(&dn) < 0)
+		return;
+	char path[PATH_MAX];
+	if (full_path(&dn, path, sizeof path) < 0)
+		return;
+	struct tree *t = tree_of_path(path);
+	if (t == NULL || path_in_vault(path))
+		return;
+	if (m->mask & FAN_CREATE)
+		on_create(t, path, isdir, aid);
+	if (m->mask & FAN_DELETE)
+		on_delete(t, path, isdir, aid);
+	if ((m->mask & FAN_CLOSE_WRITE) && !isdir)
+		store_event(now_ns(), aid, "close-write", path, NULL, 0, 0, 0);
+}
+
+static void *
+notify_main(void *arg)
+{
+	(void)arg;
+	self_register_thread();
+	char buf[65536] __attribute__((aligned(8)));
+	while (!atomic_load(&D.stopping)) {
+		struct pollfd pfd = { D.notif_fd, POLLIN, 0 };
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		ssize_t len = read(D.notif_fd, buf, sizeof buf);
+		if (len <= 0)
+			continue;
+		struct fanotify_event_metadata *m = (void *)buf;
+		for (; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
+			atomic_fetch_add(&D.c.notify_events, 1);
+			if (m->mask & FAN_Q_OVERFLOW) {
+				store_alert(LOG_LVL_CRIT, "overflow",
+				    "notification queue overflowed; the "
+				    "orphan sweep will catch lost unlinks");
+				continue;
+			}
+			handle_event(m);
+		}
+	}
+	return NULL;
+}
+
+int
+notify_start(void)
+{
+	if (pthread_create(&notify_thread, NULL, notify_main, NULL) != 0)
+		return -1;
+	notify_running = 1;
+	return 0;
+}
+
+void
+notify_stop(void)
+{
+	if (notify_running)
+		pthread_join(notify_thread, NULL);
+	notify_running = 0;
+}

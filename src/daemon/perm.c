@@ -1,0 +1,384 @@
+/*
+ * perm.c - the permission path: answer every FAN_OPEN_PERM, in bounded time.
+ *
+ * DESIGN
+ * The reader thread only reads events, answers vigild's own opens at once,
+ * and hands the rest to a slot table and a FIFO.  Workers do the real work
+ * for one event: attribute the actor, anchor the inode, and, when the open
+ * is a write to existing content not preserved yet, preserve that content
+ * into the vault; then they answer ALLOW.  vigild never denies an open in
+ * this release: it preserves, it does not judge.
+ *
+ * Every answer goes through answer_once(), an atomic exchange on the
+ * slot, so the deadline thread and a worker can race safely: whoever
+ * comes first answers, the other does nothing.  A slot's fd is closed only
+ * after the slot is released under the table lock, so the deadline thread
+ * can never answer for a recycled fd number.
+ *
+ * Must not: log synchronously, touch SQLite, or wait on anything but the
+ * copy of one file (and the deadline bounds even that wait for the opener).
+ */
+#define _GNU_SOURCE
+#include "daemon.h"
+#include "../actor/actor.h"
+#include "../capture/intent.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../journal/index.h"
+#include "../journal/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SLOTS 8192
+#define MAX_WORKERS 64
+
+struct slot {
+	int fd;
+	pid_t tid;
+	int64_t t0;            /* mono ns at read */
+	atomic_int answered;
+	int used;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct slot slots[SLOTS];
+	int fifo[SLOTS];
+	unsigned head, tail;   /* fifo of slot indices */
+	int free_list[SLOTS];
+	int nfree;
+	pthread_t reader, deadline, workers[MAX_WORKERS];
+	unsigned nworkers;
+	int running;
+} P = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static void
+respond(int fd, uint32_t verdict)
+{
+	struct fanotify_response r = { .fd = fd, .response = verdict };
+	while (write(D.perm_fd, &r, sizeof r) < 0 && errno == EINTR)
+		;
+}
+
+static int
+answer_once(struct slot *s)
+{
+	if (atomic_exchange(&s->answered, 1))
+		return 0;
+	respond(s->fd, FAN_ALLOW);
+	int64_t dt = mono_ns() - s->t0;
+	atomic_fetch_add(&D.c.perm_ns_total, (unsigned long long)dt);
+	unsigned long long mx = atomic_load(&D.c.perm_ns_max);
+	while ((unsigned long long)dt > mx &&
+	    !atomic_compare_exchange_weak(&D.c.perm_ns_max, &mx,
+	    (unsigned long long)dt))
+		;
+	return 1;
+}
+
+static int64_t
+ts_ns(struct timespec t)
+{
+	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void
+fill_meta(struct version_meta *m, const struct stat *st, struct tree *t,
+    const char *path, const char *reason, uint64_t actor_id)
+{
+	memset(m, 0, sizeof *m);
+	m->id = version_next_id();
+	m->tree_id = t->id;
+	m->dev = st->st_dev;
+	m->ino = st->st_ino;
+	m->size = (uint64_t)st->st_size;
+	m->mode = st->st_mode;
+	m->uid = st->st_uid;
+	m->gid = st->st_gid;
+	m->atime_ns = ts_ns(st->st_atim);
+	m->mtime_ns = ts_ns(st->st_mtim);
+	m->ctime_ns = ts_ns(st->st_ctim);
+	m->created_ns = now_ns();
+	m->actor_id = actor_id;
+	snprintf(m->reason, sizeof m->reason, "%s", reason);
+	snprintf(m->state, sizeof m->state, "ok");
+	snprintf(m->path, sizeof m->path, "%s", path);
+}
+
+/* Preserve the content behind fd unless this very content already is. */
+static uint64_t
+preserve(struct tree *t, int fd, const struct stat *st, const char *path,
+    uint64_t actor_id)
+{
+	int64_t ct = ts_ns(st->st_ctim);
+	index_lock();
+	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
+	int same = e && e->pres_ctime == ct &&
+	    e->pres_size == (uint64_t)st->st_size;
+	index_unlock();
+	if (same) {
+		atomic_fetch_add(&D.c.skipped_same, 1);
+		return 0;
+	}
+	struct version_meta *m = malloc(sizeof *m);
+	if (m == NULL)
+		return 0;
+	fill_meta(m, st, t, path, "write", actor_id);
+	int64_t t0 = mono_ns();
+	if (vault_preserve(t->vault, fd, m) < 0) {
+		atomic_fetch_add(&D.c.preserve_failed, 1);
+		store_alert(LOG_LVL_CRIT, "preserve-failed", "cannot preserve "
+		    "%s before a write: %s", path, strerror(errno));
+		free(m);
+		return 0;
+	}
+	atomic_fetch_add(&D.c.preserve_ns_total,
+	    (unsigned long long)(mono_ns() - t0));
+	atomic_fetch_add(&D.c.preserved, 1);
+	if (strcmp(m->state, "torn") == 0) {
+		atomic_fetch_add(&D.c.torn, 1);
+		store_alert(LOG_LVL_WARN, "torn", "%s changed while it was "
+		    "being preserved (opener released by the deadline); "
+		    "version %llu may be inconsistent", path,
+		    (unsigned long long)m->id);
+	}
+	index_lock();
+	e = index_by_ino(st->st_dev, st->st_ino);
+	if (e) {
+		e->pres_ctime = ct;
+		e->pres_size = (uint64_t)st->st_size;
+	}
+	index_unlock();
+	uint64_t id = m->id;
+	store_version(m);
+	free(m);
+	return id;
+}
+
+static void
+anchor(struct tree *t, int fd, const struct stat *st, const char *path)
+{
+	index_lock();
+	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
+	int need = !(e && e->anchored);
+	if (need)
+		e = index_set(st->st_dev, st->st_ino, path, t->id);
+	index_unlock();
+	if (!need)
+		return;
+	if (vault_anchor(t->vault, fd, st->st_ino) < 0) {
+		atomic_fetch_add(&D.c.anchor_failed, 1);
+		store_alert(LOG_LVL_CRIT, "anchor-failed", "cannot anchor %s: "
+		    "%s (an unlink of it could not be undone)", path,
+		    strerror(errno));
+		return;
+	}
+	index_lock();
+	e = index_by_ino(st->st_dev, st->st_ino);
+	if (e)
+		e->anchored = 1;
+	index_unlock();
+	atomic_fetch_add(&D.c.anchored, 1);
+	atomic_fetch_add(&t->files, 1);
+	store_name_open(st->st_dev, st->st_ino, path, now_ns());
+}
+
+static void
+handle(struct slot *s)
+{
+	struct stat st;
+	if (fstat(s->fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	char lnk[64], path[PATH_MAX];
+	snprintf(lnk, sizeof lnk, "/proc/self/fd/%d", s->fd);
+	ssize_t n = readlink(lnk, path, sizeof path - 1);
+	if (n <= 0)
+		return;
+	path[n] = '\0';
+	struct tree *t = tree_of_path(path);
+	if (t == NULL || path_in_vault(path) || st.st_dev != t->dev)
+		return;
+	enum intent in = intent_of(s->tid);
+	const struct actor *a = actor_from_tid(s->tid);
+	uint64_t aid = a ? a->id : 0;
+	anchor(t, s->fd, &st, path);
+	if (!intent_is_destructive(in))
+		return;
+	atomic_fetch_add(&D.c.writes_seen, 1);
+	uint64_t vid = 0;
+	if (st.st_size > 0)
+		vid = preserve(t, s->fd, &st, path, aid);
+	store_event(now_ns(), aid, in == INTENT_TRUNC ? "open-trunc" :
+	    in == INTENT_WRITE ? "open-write" : "open-unknown", path, NULL,
+	    st.st_dev, st.st_ino, vid);
+}
+
+static void
+release(int idx)
+{
+	struct slot *s = &P.slots[idx];
+	pthread_mutex_lock(&P.mu);
+	int fd = s->fd;
+	s->used = 0;
+	P.free_list[P.nfree++] = idx;
+	pthread_mutex_unlock(&P.mu);
+	close(fd);
+}
+
+static void *
+worker(void *arg)
+{
+	(void)arg;
+	self_register_thread();
+	for (;;) {
+		pthread_mutex_lock(&P.mu);
+		while (P.head == P.tail && !atomic_load(&D.stopping))
+			pthread_cond_wait(&P.cv, &P.mu);
+		if (P.head == P.tail) {
+			pthread_mutex_unlock(&P.mu);
+			break;
+		}
+		int idx = P.fifo[P.tail++ % SLOTS];
+		pthread_mutex_unlock(&P.mu);
+		struct slot *s = &P.slots[idx];
+		if (!atomic_load(&s->answered))
+			handle(s);
+		answer_once(s);
+		release(idx);
+	}
+	return NULL;
+}
+
+static void
+dispatch(const struct fanotify_event_metadata *m)
+{
+	atomic_fetch_add(&D.c.perm_events, 1);
+	if (self_is_tid(m->pid)) {
+		atomic_fetch_add(&D.c.perm_own, 1);
+		respond(m->fd, FAN_ALLOW);
+		close(m->fd);
+		return;
+	}
+	pthread_mutex_lock(&P.mu);
+	if (P.nfree == 0) {
+		pthread_mutex_unlock(&P.mu);
+		/* more openers in flight than slots: never make them wait */
+		respond(m->fd, FAN_ALLOW);
+		close(m->fd);
+		atomic_fetch_add(&D.c.failopen, 1);
+		store_alert(LOG_LVL_CRIT, "overload", "permission queue full; "
+		    "an open was allowed without preservation");
+		return;
+	}
+	int idx = P.free_list[--P.nfree];
+	struct slot *s = &P.slots[idx];
+	s->fd = m->fd;
+	s->tid = m->pid;
+	s->t0 = mono_ns();
+	atomic_store(&s->answered, 0);
+	s->used = 1;
+	P.fifo[P.head++ % SLOTS] = idx;
+	pthread_cond_signal(&P.cv);
+	pthread_mutex_unlock(&P.mu);
+}
+
+static void *
+reader(void *arg)
+{
+	(void)arg;
+	self_register_thread();
+	char buf[16384] __attribute__((aligned(8)));
+	while (!atomic_load(&D.stopping)) {
+		struct pollfd pfd = { D.perm_fd, POLLIN, 0 };
+		int r = poll(&pfd, 1, 200);
+		if (r <= 0)
+			continue;
+		ssize_t len = read(D.perm_fd, buf, sizeof buf);
+		if (len <= 0)
+			continue;
+		struct fanotify_event_metadata *m = (void *)buf;
+		for (; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
+			if (m->vers != FANOTIFY_METADATA_VERSION)
+				fatalx("fanotify metadata version mismatch");
+			if (m->mask & FAN_Q_OVERFLOW) {
+				store_alert(LOG_LVL_CRIT, "overflow",
+				    "permission queue overflowed");
+				continue;
+			}
+			if (m->fd < 0)
+				continue;
+			dispatch(m);
+		}
+	}
+	return NULL;
+}
+
+static void *
+deadline(void *arg)
+{
+	(void)arg;
+	self_register_thread();
+	int64_t limit = (int64_t)D.cfg.perm_timeout_ms * 1000000LL;
+	while (!atomic_load(&D.stopping)) {
+		usleep(limit >= 200000000LL ? 20000 : 2000);
+		int64_t now = mono_ns();
+		pthread_mutex_lock(&P.mu);
+		for (int i = 0; i < SLOTS; i++) {
+			struct slot *s = &P.slots[i];
+			if (!s->used || atomic_load(&s->answered) ||
+			    now - s->t0 < limit)
+				continue;
+			if (answer_once(s)) {
+				atomic_fetch_add(&D.c.failopen, 1);
+				store_alert(LOG_LVL_CRIT, "fail-open",
+				    "an open by tid %d waited %u ms; allowed "
+				    "before its content was preserved",
+				    (int)s->tid, D.cfg.perm_timeout_ms);
+			}
+		}
+		pthread_mutex_unlock(&P.mu);
+	}
+	return NULL;
+}
+
+int
+perm_start(void)
+{
+	P.nfree = 0;
+	for (int i = SLOTS - 1; i >= 0; i--)
+		P.free_list[P.nfree++] = i;
+	P.nworkers = D.cfg.workers > MAX_WORKERS ? MAX_WORKERS : D.cfg.workers;
+	for (unsigned i = 0; i < P.nworkers; i++)
+		if (pthread_create(&P.workers[i], NULL, worker, NULL) != 0)
+			return -1;
+	if (pthread_create(&P.deadline, NULL, deadline, NULL) != 0 ||
+	    pthread_create(&P.reader, NULL, reader, NULL) != 0)
+		return -1;
+	P.running = 1;
+	return 0;
+}
+
+void
+perm_stop(void)
+{
+	if (!P.running)
+		return;
+	pthread_join(P.reader, NULL);
+	pthread_mutex_lock(&P.mu);
+	pthread_cond_broadcast(&P.cv);
+	pthread_mutex_unlock(&P.mu);
+	for (unsigned i = 0; i < P.nworkers; i++)
+		pthread_join(P.workers[i], NULL);
+	pthread_join(P.deadline, NULL);
+	P.running = 0;
+}

@@ -1,0 +1,244 @@
+/*
+ * retention.c - how long versions live, and the orphan sweep.
+ *
+ * Every retention_interval seconds:
+ *  1. orphan sweep: an anchor whose inode has no other link lost its last
+ *     visible name without vigild noticing (queue overflow, a crash):
+ *     retire it into a version, named by its last known path;
+ *  2. age: versions older than retention_days are removed;
+ *  3. space: while a vault holds more than its budget, the oldest versions
+ *     go first.  Removing a version younger than retention_days breaks the
+ *     promise the admin configured, so it is logged at CRIT level, raised
+ *     as an alert and counted in "vigil status".
+ * Uses its own database connection; it never runs on the permission path.
+ */
+#define _GNU_SOURCE
+#include "daemon.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../journal/index.h"
+#include "../journal/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+static pthread_t rthread;
+static int rrunning;
+static pthread_mutex_t rmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t rcv = PTHREAD_COND_INITIALIZER;
+
+static int
+last_path(sqlite3 *db, struct tree *t, uint64_t ino, char *out, size_t len)
+{
+	index_lock();
+	struct ient *e = index_by_ino(t->dev, ino);
+	int ok = e && e->path && snprintf(out, len, "%s", e->path) < (int)len;
+	index_unlock();
+	if (ok || db == NULL)
+		return ok ? 0 : -1;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT path FROM names WHERE dev=? AND "
+	    "ino=? ORDER BY since DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)t->dev);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)ino);
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void
+retention_sweep_orphans(sqlite3 *db)
+{
+	for (int v = 0; v < D.ntrees; v++) {
+		struct tree *t = &D.trees[v];
+		/* a vault shared by trees is swept once, by its first tree */
+		int first = 1;
+		for (int j = 0; j < v; j++)
+			if (D.trees[j].vault == t->vault)
+				first = 0;
+		if (!first)
+			continue;
+		int fd = dup(t->vault->anchors_fd);
+		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		if (d == NULL) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		rewinddir(d);
+		struct dirent *de;
+		while ((de = readdir(d)) != NULL) {
+			char *end;
+			unsigned long long ino = strtoull(de->d_name, &end, 10);
+			if (*end || end == de->d_name)
+				continue;
+			struct stat st;
+			if (fstatat(t->vault->anchors_fd, de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) < 0 || st.st_nlink != 1)
+				continue;
+			char path[PATH_MAX];
+			if (last_path(db, t, ino, path, sizeof path) < 0)
+				snprintf(path, sizeof path, "%s/(unknown inode "
+				    "%llu)", t->path, ino);
+			struct tree *pt = tree_of_path(path);
+			notify_retire(pt ? pt : t, ino, path, "unlinked", 0);
+		}
+		closedir(d);
+	}
+}
+
+static void
+evict(sqlite3 *db, struct tree *t, uint64_t id, int64_t created, int young)
+{
+	if (vault_remove_version(t->vault, id) < 0 && errno != ENOENT) {
+		log_warn("evict version %llu", (unsigned long long)id);
+		return;
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "UPDATE versions SET evicted=? WHERE id=?",
+	    -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, now_ns());
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)id);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	atomic_fetch_add(&D.c.evicted, 1);
+	if (young) {
+		atomic_fetch_add(&D.c.evicted_young, 1);
+		char tb[40];
+		store_alert(LOG_LVL_CRIT, "budget-evict", "vault %s is over its "
+		    "space budget: evicted version %llu from %s, younger than "
+		    "retention_days=%u. Raise vault_budget or add space.",
+		    t->vault->path, (unsigned long long)id,
+		    format_time(created, tb, sizeof tb), D.cfg.retention_days);
+	}
+}
+
+static uint64_t
+budget_of(struct tree *t)
+{
+	if (D.cfg.vault_budget_pct == 0)
+		return D.cfg.vault_budget_bytes;
+	struct statvfs sv;
+	if (fstatvfs(t->vault->dirfd, &sv) < 0)
+		return UINT64_MAX;
+	return (uint64_t)sv.f_blocks * sv.f_frsize / 100 *
+	    D.cfg.vault_budget_pct;
+}
+
+static void
+enforce(sqlite3 *db)
+{
+	int64_t cutoff = now_ns() - (int64_t)D.cfg.retention_days * 86400LL *
+	    1000000000LL;
+	for (int i = 0; i < D.ntrees; i++) {
+		struct tree *t = &D.trees[i];
+		sqlite3_stmt *st;
+		/* age */
+		if (sqlite3_prepare_v2(db, "SELECT id, created FROM versions "
+		    "WHERE tree_id=? AND evicted=0 AND created<? ORDER BY "
+		    "created", -1, &st, NULL) != SQLITE_OK)
+			continue;
+		sqlite3_bind_int(st, 1, t->id);
+		sqlite3_bind_int64(st, 2, cutoff);
+		uint64_t ids[1024];
+		int n = 0;
+		while (n < 1024 && sqlite3_step(st) == SQLITE_ROW)
+			ids[n++] = (uint64_t)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		for (int k = 0; k < n; k++)
+			evict(db, t, ids[k], 0, 0);
+		/* space: all trees sharing this vault count together */
+		uint64_t budget = budget_of(t);
+		if (sqlite3_prepare_v2(db, "SELECT coalesce(sum(bytes),0) FROM "
+		    "versions WHERE evicted=0 AND tree_id IN (SELECT id FROM "
+		    "trees WHERE vault=(SELECT vault FROM trees WHERE id=?))",
+		    -1, &st, NULL) != SQLITE_OK)
+			continue;
+		sqlite3_bind_int(st, 1, t->id);
+		uint64_t used = 0;
+		if (sqlite3_step(st) == SQLITE_ROW)
+			used = (uint64_t)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (used <= budget)
+			continue;
+		if (sqlite3_prepare_v2(db, "SELECT id, created, bytes FROM "
+		    "versions WHERE evicted=0 AND tree_id IN (SELECT id FROM "
+		    "trees WHERE vault=(SELECT vault FROM trees WHERE id=?)) "
+		    "ORDER BY created LIMIT 4096", -1, &st, NULL) != SQLITE_OK)
+			continue;
+		sqlite3_bind_int(st, 1, t->id);
+		while (used > budget && sqlite3_step(st) == SQLITE_ROW) {
+			uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
+			int64_t cr = sqlite3_column_int64(st, 1);
+			uint64_t b = (uint64_t)sqlite3_column_int64(st, 2);
+			evict(db, t, id, cr, cr >= cutoff);
+			used = used > b ? used - b : 0;
+		}
+		sqlite3_finalize(st);
+	}
+}
+
+static void *
+retention_main(void *arg)
+{
+	sqlite3 *db = arg;
+	self_register_thread();
+	while (!atomic_load(&D.stopping)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += D.cfg.retention_interval;
+		pthread_mutex_lock(&rmu);
+		while (!atomic_load(&D.stopping) &&
+		    pthread_cond_timedwait(&rcv, &rmu, &ts) != ETIMEDOUT)
+			;
+		pthread_mutex_unlock(&rmu);
+		if (atomic_load(&D.stopping))
+			break;
+		retention_sweep_orphans(db);
+		store_flush(); /* retired versions must be rows before pruning */
+		enforce(db);
+	}
+	sqlite3_close(db);
+	return NULL;
+}
+
+int
+retention_start(void)
+{
+	char err[512];
+	sqlite3 *db = store_open(D.cfg.state_dir, 0, 0, err, sizeof err);
+	if (db == NULL) {
+		log_warnx("retention: %s", err);
+		return -1;
+	}
+	if (pthread_create(&rthread, NULL, retention_main, db) != 0)
+		return -1;
+	rrunning = 1;
+	return 0;
+}
+
+void
+retention_stop(void)
+{
+	if (!rrunning)
+		return;
+	pthread_mutex_lock(&rmu);
+	pthread_cond_broadcast(&rcv);
+	pthread_mutex_unlock(&rmu);
+	pthread_join(rthread, NULL);
+	rrunning = 0;
+}

@@ -1,0 +1,382 @@
+/*
+ * vault.c - anchors and versions on the protected filesystem.
+ *
+ * Every function here works relative to directory fds opened once at
+ * start with O_NOFOLLOW, and names vault entries by numbers only, so no
+ * path from a protected tree (which users control) is ever resolved here.
+ */
+#define _GNU_SOURCE
+#include "vault.h"
+#include "../common/log.h"
+#include "../common/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+int
+vault_fs_root(const char *tree, char *out, size_t len)
+{
+	char cur[4096];
+	struct stat st, pst;
+	if (snprintf(cur, sizeof cur, "%s", tree) >= (int)sizeof cur)
+		return -1;
+	if (lstat(cur, &st) < 0)
+		return -1;
+	while (strcmp(cur, "/") != 0) {
+		char parent[4096];
+		snprintf(parent, sizeof parent, "%s", cur);
+		char *slash = strrchr(parent, '/');
+		if (slash == parent)
+			parent[1] = '\0';
+		else
+			*slash = '\0';
+		if (lstat(parent, &pst) < 0 || pst.st_dev != st.st_dev)
+			break;
+		snprintf(cur, sizeof cur, "%s", parent);
+	}
+	if (snprintf(out, len, "%s", cur) >= (int)len)
+		return -1;
+	return 0;
+}
+
+static int
+open_subdir(int parent, const char *name)
+{
+	if (mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
+		return -1;
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 0077)) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+int
+vault_open(struct vault *v, const char *path, dev_t dev, char *err,
+    size_t errlen)
+{
+	memset(v, 0, sizeof *v);
+	v->dirfd = v->anchors_fd = v->versions_fd = -1;
+	v->reflink = -1;
+	snprintf(v->path, sizeof v->path, "%s", path);
+	v->dev = dev;
+	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "vault %s: %s", path, strerror(errno));
+		return -1;
+	}
+	v->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (v->dirfd < 0 || fstat(v->dirfd, &st) < 0) {
+		snprintf(err, errlen, "vault %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (st.st_dev != dev) {
+		snprintf(err, errlen, "vault %s is not on the protected tree's "
+		    "filesystem (hard links and reflinks cannot cross "
+		    "filesystems)", path);
+		goto fail;
+	}
+	if (st.st_uid != 0 || (st.st_mode & 0077)) {
+		snprintf(err, errlen, "vault %s must be owned by root with "
+		    "mode 0700 (it holds copies of protected files)", path);
+		goto fail;
+	}
+	v->anchors_fd = open_subdir(v->dirfd, "anchors");
+	v->versions_fd = open_subdir(v->dirfd, "versions");
+	if (v->anchors_fd < 0 || v->versions_fd < 0) {
+		snprintf(err, errlen, "vault %s: anchors/versions: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	return 0;
+fail:
+	vault_close(v);
+	return -1;
+}
+
+void
+vault_close(struct vault *v)
+{
+	int *fds[] = { &v->dirfd, &v->anchors_fd, &v->versions_fd };
+	for (size_t i = 0; i < 3; i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+}
+
+int
+vault_anchor(struct vault *v, int fd, ino_t ino)
+{
+	char name[32];
+	snprintf(name, sizeof name, "%" PRIu64, (uint64_t)ino);
+	if (linkat(fd, "", v->anchors_fd, name, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return 0; /* an inode number names one live inode only */
+	return -1;
+}
+
+int
+vault_anchor_nlink(struct vault *v, ino_t ino, struct stat *st)
+{
+	char name[32];
+	snprintf(name, sizeof name, "%" PRIu64, (uint64_t)ino);
+	return fstatat(v->anchors_fd, name, st, AT_SYMLINK_NOFOLLOW);
+}
+
+int
+vault_meta_format(const struct version_meta *m, char *buf, size_t len)
+{
+	int n = snprintf(buf, len,
+	    "v1\nid=%" PRIu64 "\ntree=%d\ndev=%" PRIu64 "\nino=%" PRIu64
+	    "\nsize=%" PRIu64 "\nmode=%u\nuid=%u\ngid=%u\natime=%" PRId64
+	    "\nmtime=%" PRId64 "\nctime=%" PRId64 "\ncreated=%" PRId64
+	    "\nactor=%" PRIu64 "\nreason=%s\nstate=%s\npath=%s",
+	    m->id, m->tree_id, m->dev, m->ino, m->size, m->mode, m->uid,
+	    m->gid, m->atime_ns, m->mtime_ns, m->ctime_ns, m->created_ns,
+	    m->actor_id, m->reason, m->state, m->path);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	return n;
+}
+
+int
+vault_meta_parse(const char *buf, size_t len, struct version_meta *m)
+{
+	memset(m, 0, sizeof *m);
+	if (len < 3 || memcmp(buf, "v1\n", 3) != 0)
+		return -1;
+	size_t i = 3;
+	int seen_path = 0;
+	while (i < len) {
+		const char *line = buf + i;
+		const char *nl = memchr(line, '\n', len - i);
+		size_t ll = nl ? (size_t)(nl - line) : len - i;
+		const char *eq = memchr(line, '=', ll);
+		if (eq == NULL)
+			return -1;
+		size_t kl = (size_t)(eq - line), vl = ll - kl - 1;
+		char val[4096];
+		if (vl >= sizeof val)
+			return -1;
+		memcpy(val, eq + 1, vl);
+		val[vl] = '\0';
+		if (memchr(val, '\0', vl))
+			return -1;
+#define KEY(k) (kl == sizeof(k) - 1 && memcmp(line, k, kl) == 0)
+		char *end = NULL;
+		errno = 0;
+		if (KEY("path")) {
+			/* path is last and may not contain a newline */
+			memcpy(m->path, val, vl + 1);
+			seen_path = 1;
+		} else if (KEY("reason")) {
+			snprintf(m->reason, sizeof m->reason, "%s", val);
+		} else if (KEY("state")) {
+			snprintf(m->state, sizeof m->state, "%s", val);
+		} else {
+			long long x = strtoll(val, &end, 10);
+			if (errno || end == val || *end)
+				return -1;
+			if (KEY("id")) m->id = (uint64_t)x;
+			else if (KEY("tree")) m->tree_id = (int)x;
+			else if (KEY("dev")) m->dev = (uint64_t)x;
+			else if (KEY("ino")) m->ino = (uint64_t)x;
+			else if (KEY("size")) m->size = (uint64_t)x;
+			else if (KEY("mode")) m->mode = (uint32_t)x;
+			else if (KEY("uid")) m->uid = (uint32_t)x;
+			else if (KEY("gid")) m->gid = (uint32_t)x;
+			else if (KEY("atime")) m->atime_ns = x;
+			else if (KEY("mtime")) m->mtime_ns = x;
+			else if (KEY("ctime")) m->ctime_ns = x;
+			else if (KEY("created")) m->created_ns = x;
+			else if (KEY("actor")) m->actor_id = (uint64_t)x;
+			/* unknown numeric keys are ignored: forward compat */
+		}
+#undef KEY
+		i += ll + 1;
+	}
+	return (seen_path && m->id) ? 0 : -1;
+}
+
+static int
+copy_range(int src, int dst, off_t off, off_t end)
+{
+	while (off < end) {
+		loff_t in = off, out = off;
+		ssize_t n = copy_file_range(src, &in, dst, &out,
+		    (size_t)(end - off), 0);
+		if (n < 0 && (errno == EXDEV || errno == EINVAL ||
+		    errno == EOPNOTSUPP || errno == ENOSYS)) {
+			char buf[1 << 16];
+			size_t want = (size_t)(end - off) < sizeof buf ?
+			    (size_t)(end - off) : sizeof buf;
+			n = pread(src, buf, want, off);
+			if (n > 0 && pwrite(dst, buf, (size_t)n, off) != n)
+				return -1;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break; /* file shrank under us */
+		off += n;
+	}
+	return 0;
+}
+
+int
+vault_copy_content(int src, int dst, int try_reflink)
+{
+	if (try_reflink && ioctl(dst, FICLONE, src) == 0)
+		return 1;
+	struct stat st;
+	if (fstat(src, &st) < 0)
+		return -1;
+	off_t size = st.st_size, off = 0;
+	while (off < size) {
+		off_t data = lseek(src, off, SEEK_DATA);
+		if (data < 0) {
+			if (errno == ENXIO)
+				break; /* only a hole remains */
+			data = off; /* no SEEK_DATA support: copy all */
+		}
+		off_t hole = lseek(src, data, SEEK_HOLE);
+		if (hole < 0)
+			hole = size;
+		if (copy_range(src, dst, data, hole) < 0)
+			return -1;
+		off = hole;
+	}
+	if (ftruncate(dst, size) < 0)
+		return -1;
+	return 0;
+}
+
+void
+vault_copy_xattrs(int src, int dst)
+{
+	char names[8192];
+	ssize_t n = flistxattr(src, names, sizeof names);
+	if (n <= 0)
+		return;
+	for (char *k = names; k < names + n; k += strlen(k) + 1) {
+		if (strncmp(k, "trusted.vigil.", 14) == 0)
+			continue;
+		char val[65536];
+		ssize_t vl = fgetxattr(src, k, val, sizeof val);
+		if (vl >= 0 && fsetxattr(dst, k, val, (size_t)vl, 0) < 0)
+			log_debug("xattr %s not kept", k);
+	}
+}
+
+static void
+fill_bytes(int fd, struct version_meta *m)
+{
+	struct stat st;
+	if (fstat(fd, &st) == 0)
+		m->bytes = (uint64_t)st.st_blocks * 512;
+}
+
+static int
+set_meta(int fd, const struct version_meta *m)
+{
+	char buf[8192];
+	int n = vault_meta_format(m, buf, sizeof buf);
+	if (n < 0)
+		return -1;
+	return fsetxattr(fd, VAULT_META_XATTR, buf, (size_t)n, 0);
+}
+
+int
+vault_preserve(struct vault *v, int src_fd, struct version_meta *m)
+{
+	int dst = openat(v->versions_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+	    0600);
+	if (dst < 0)
+		return -1;
+	int r = vault_copy_content(src_fd, dst, v->reflink != 0);
+	if (r < 0)
+		goto fail;
+	if (v->reflink < 0)
+		v->reflink = r;
+	struct stat after;
+	if (fstat(src_fd, &after) == 0 &&
+	    ((int64_t)after.st_ctim.tv_sec * 1000000000LL +
+	    after.st_ctim.tv_nsec != m->ctime_ns ||
+	    (uint64_t)after.st_size != m->size))
+		snprintf(m->state, sizeof m->state, "torn");
+	vault_copy_xattrs(src_fd, dst);
+	fill_bytes(dst, m);
+	if (set_meta(dst, m) < 0)
+		goto fail;
+	char name[32];
+	snprintf(name, sizeof name, "%" PRIu64, m->id);
+	if (linkat(dst, "", v->versions_fd, name, AT_EMPTY_PATH) < 0)
+		goto fail;
+	close(dst);
+	return 0;
+fail:;
+	int e = errno;
+	close(dst);
+	errno = e;
+	return -1;
+}
+
+int
+vault_retire_anchor(struct vault *v, ino_t ino, struct version_meta *m)
+{
+	char from[32], to[32];
+	snprintf(from, sizeof from, "%" PRIu64, (uint64_t)ino);
+	snprintf(to, sizeof to, "%" PRIu64, m->id);
+	int fd = openat(v->anchors_fd, from, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	fill_bytes(fd, m);
+	int rc = set_meta(fd, m);
+	close(fd);
+	if (rc < 0)
+		return -1;
+	return renameat(v->anchors_fd, from, v->versions_fd, to);
+}
+
+int
+vault_open_version(struct vault *v, uint64_t id)
+{
+	char name[32];
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	return openat(v->versions_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int
+vault_remove_version(struct vault *v, uint64_t id)
+{
+	char name[32];
+	snprintf(name, sizeof name, "%" PRIu64, id);
+	return unlinkat(v->versions_fd, name, 0);
+}

@@ -1,0 +1,70 @@
+/*
+ * vault.h - where preserved contents live, one vault per filesystem.
+ *
+ * Layout (directory mode 0700, owned by root, never inside a marked
+ * directory's reach of users):
+ *   <vault>/anchors/<ino>    a hard link to every live protected inode, so
+ *                            an unlink or rename-over never frees content
+ *   <vault>/versions/<id>    preserved contents: a reflink or copy taken
+ *                            before a write, or a retired anchor whose last
+ *                            user-visible name is gone
+ * Each version file carries its own metadata in the xattr
+ * trusted.vigil.meta, so the database can be rebuilt from the vault.
+ * Owns: creating, filling and removing vault files.  Does not own: when
+ * to preserve (daemon/perm.c, daemon/notify.c) or the database rows.
+ */
+#ifndef VIGIL_VAULT_H
+#define VIGIL_VAULT_H
+
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "store.h"
+
+#define VAULT_META_XATTR "trusted.vigil.meta"
+
+struct vault {
+	char path[4096];
+	dev_t dev;
+	int dirfd, anchors_fd, versions_fd;
+	int reflink;          /* -1 unknown, 0 no, 1 yes */
+};
+
+/* Find the root of the filesystem holding tree (walks up while st_dev
+ * stays the same). */
+int vault_fs_root(const char *tree, char *out, size_t len);
+/* Open or create the vault at path; it must be on device dev. */
+int vault_open(struct vault *v, const char *path, dev_t dev, char *err,
+    size_t errlen);
+void vault_close(struct vault *v);
+
+/* Keep inode of fd alive under anchors/<ino>.  0 on success (or when it
+ * already was), -1 on error. */
+int vault_anchor(struct vault *v, int fd, ino_t ino);
+/* Is anchors/<ino> present, and how many links does the inode have? */
+int vault_anchor_nlink(struct vault *v, ino_t ino, struct stat *st);
+
+/* Preserve the current content of src_fd as versions/<m->id>, reflinked
+ * when the filesystem can, else copied (holes kept).  Fills m->bytes.
+ * m->ctime_ns/size from before the copy are compared after it: if the
+ * file changed during the copy the version is marked torn. */
+int vault_preserve(struct vault *v, int src_fd, struct version_meta *m);
+/* Turn anchors/<ino> into versions/<m->id> (the file's last name went). */
+int vault_retire_anchor(struct vault *v, ino_t ino, struct version_meta *m);
+/* Open a version's content read-only. */
+int vault_open_version(struct vault *v, uint64_t id);
+int vault_remove_version(struct vault *v, uint64_t id);
+
+/* Metadata xattr text <-> struct (exposed for tests and the fuzzer). */
+int vault_meta_format(const struct version_meta *m, char *buf, size_t len);
+int vault_meta_parse(const char *buf, size_t len, struct version_meta *m);
+
+/* Copy content from src to dst (both regular files), keeping holes;
+ * tries FICLONE first when try_reflink. Returns 1 if reflinked, 0 if
+ * copied, -1 on error. */
+int vault_copy_content(int src, int dst, int try_reflink);
+/* Copy user-visible xattrs (not trusted.vigil.*) from src to dst. */
+void vault_copy_xattrs(int src, int dst);
+
+#endif
