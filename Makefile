@@ -18,7 +18,7 @@ LDLIBS  += -lsqlite3 -pthread
 COMMON  = src/common/log.c src/common/util.c src/common/config.c src/common/json.c
 JOURNAL = src/journal/store.c src/journal/vault.c src/journal/index.c
 DAEMON  = $(COMMON) $(JOURNAL) src/actor/actor.c src/capture/intent.c \
-          src/capture/fanotify.c src/daemon/perm.c src/daemon/notify.c \
+          src/capture/fanotify.c src/daemon/hold.c src/daemon/perm.c src/daemon/notify.c \
           src/daemon/control.c src/daemon/retention.c src/daemon/vigild.c
 CLI     = $(COMMON) src/journal/store.c src/journal/vault.c \
           src/actor/actor.c src/recover/restore.c src/cli/vigil.c
@@ -33,7 +33,8 @@ $(BUILD)/gen/vigil.conf.inc: etc/vigil.conf
 
 $(BUILD)/obj/%.o: src/%.c $(BUILD)/gen/vigil.conf.inc $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC    $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/vigild: $(call obj,$(DAEMON))
 	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)

@@ -111,36 +111,6 @@ capture_mark_dir(int dirfd, const char *path, struct tree *t)
 	return 0;
 }
 
-static void
-anchor_entry(struct tree *t, int dirfd, const char *name, const char *path,
-    const struct stat *st)
-{
-	index_lock();
-	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
-	int known = e && e->anchored;
-	if (!known)
-		e = index_set(st->st_dev, st->st_ino, path, t->id);
-	index_unlock();
-	if (known)
-		return;
-	char an[32];
-	snprintf(an, sizeof an, "%llu", (unsigned long long)st->st_ino);
-	/* flags 0: linkat never follows a symlink in the last component */
-	if (linkat(dirfd, name, t->vault->anchors_fd, an, 0) < 0 &&
-	    errno != EEXIST) {
-		atomic_fetch_add(&D.c.anchor_failed, 1);
-		log_warn("anchor %s", path);
-		return;
-	}
-	index_lock();
-	e = index_by_ino(st->st_dev, st->st_ino);
-	if (e)
-		e->anchored = 1;
-	index_unlock();
-	atomic_fetch_add(&t->files, 1);
-	store_name_open(st->st_dev, st->st_ino, path, now_ns());
-}
-
 void
 capture_scan(struct tree *t, int dirfd, const char *path)
 {
@@ -178,7 +148,7 @@ capture_scan(struct tree *t, int dirfd, const char *path)
 			capture_scan(t, cfd, child);
 			close(cfd);
 		} else if (S_ISREG(st.st_mode)) {
-			anchor_entry(t, dirfd, n, child, &st);
+			hold_open_at(t, dirfd, n, child);
 		}
 	}
 	closedir(d);

@@ -209,8 +209,8 @@ cmd_restore(int argc, char **argv)
 	};
 	struct restore_opts o = { .at = RESTORE_NOW, .json = G.json };
 	int ch;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+	optind = 0; /* GNU: 0 reinitialises for a new vector */
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			if (parse_time(optarg, &o.at) < 0) {
@@ -250,8 +250,8 @@ cmd_events(int argc, char **argv)
 	int64_t since = 0;
 	unsigned long long actor = 0, limit = 0;
 	int ch;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
+	optind = 0; /* GNU: 0 reinitialises for a new vector */
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			if (parse_time(optarg, &since) < 0) {

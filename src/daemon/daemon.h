@@ -4,14 +4,14 @@
  * Threads and what each one owns:
  *   perm reader   reads the permission group, answers vigild's own events
  *                 at once, queues the rest (perm.c)
- *   perm workers  anchor, preserve, attribute, then answer (perm.c)
+ *   perm workers  hold, preserve, attribute, then answer (perm.c)
  *   deadline      answers any event older than perm_timeout_ms with ALLOW
  *                 and raises an alert: nobody waits on vigild for longer
  *                 (perm.c)
  *   notify        reads the notification group: creates, deletes, renames,
  *                 close-writes; marks new directories (notify.c)
  *   store writer  the only writer of journal.db for events (store.c)
- *   retention     age and space budget, orphan-anchor sweep (retention.c)
+ *   retention     age and space budget, orphan sweep (retention.c)
  *   control       the CLI's socket (control.c)
  *   log drain     (log.c)
  */
@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "../common/config.h"
@@ -42,7 +43,7 @@ struct tree {
 
 struct counters {
 	atomic_ulong perm_events, perm_own, writes_seen, preserved,
-	    preserve_failed, skipped_same, anchored, anchor_failed, failopen,
+	    preserve_failed, skipped_same, held, hold_failed, failopen,
 	    retired, notify_events, dirs_marked, mark_failed, alerts,
 	    evicted, evicted_young, torn;
 	atomic_ullong preserve_ns_total, perm_ns_total, perm_ns_max;
@@ -80,7 +81,7 @@ int path_in_vault(const char *path);
 int capture_init(char *err, size_t errlen);
 int capture_mark_dir(int dirfd, const char *path, struct tree *t);
 /* Walk dir (an fd opened O_DIRECTORY|O_NOFOLLOW), marking directories and
- * anchoring files below it. */
+ * holding files below it. */
 void capture_scan(struct tree *t, int dirfd, const char *path);
 void capture_unmark_all(void);
 
@@ -95,6 +96,13 @@ void notify_stop(void);
 void notify_retire(struct tree *t, uint64_t ino, const char *path,
     const char *reason, uint64_t actor_id);
 
+/* hold.c */
+int hold_inode(struct tree *t, int fd, int take, const struct stat *st,
+    const char *path);
+int hold_open_at(struct tree *t, int dirfd, const char *name,
+    const char *path);
+void hold_sweep_orphans(void);
+
 /* control.c */
 int control_start(const char *state_dir);
 void control_stop(void);
@@ -102,6 +110,5 @@ void control_stop(void);
 /* retention.c */
 int retention_start(void);
 void retention_stop(void);
-void retention_sweep_orphans(sqlite3 *db);
 
 #endif

@@ -3,12 +3,12 @@
  *
  * DESIGN
  * Unlink and rename-over have no permission event, so their content must
- * already be safe when vigild hears of them: every protected inode has an
- * anchor (a hard link in the vault).  When an event says a name went away
- * (FAN_DELETE) or was replaced (FAN_RENAME onto an existing name), the
- * inode that held the name is looked up in the index; if its anchor is now
- * its only link, the anchor is retired into a version.  A periodic sweep
- * (retention.c) retires any orphan this path missed.
+ * already be reachable when vigild hears of them: every protected inode
+ * is held open (hold.c).  When an event says a name went away (FAN_DELETE)
+ * or was replaced (FAN_RENAME onto an existing name), the inode that held
+ * the name is looked up in the index; if it has no link left, its content
+ * is preserved from the held fd into a version.  A periodic sweep
+ * (retention.c) catches any inode this path missed.
  * New directories are marked and scanned here, and renames keep the index
  * and the path history (names table) true.
  * Runs on its own thread; nothing here delays an opener.
@@ -73,42 +73,52 @@ open_beneath(struct tree *t, const char *path, int flags)
 	return (int)syscall(SYS_openat2, t->rootfd, rel, &how, sizeof how);
 }
 
+static void
+meta_from_stat(struct version_meta *m, const struct stat *st)
+{
+	m->dev = st->st_dev;
+	m->ino = st->st_ino;
+	m->size = (uint64_t)st->st_size;
+	m->mode = st->st_mode;
+	m->uid = st->st_uid;
+	m->gid = st->st_gid;
+	m->atime_ns = (int64_t)st->st_atim.tv_sec * 1000000000LL +
+	    st->st_atim.tv_nsec;
+	m->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000LL +
+	    st->st_mtim.tv_nsec;
+	m->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000LL +
+	    st->st_ctim.tv_nsec;
+}
+
 void
 notify_retire(struct tree *t, uint64_t ino, const char *path,
     const char *reason, uint64_t actor_id)
 {
 	pthread_mutex_lock(&retire_mu);
+	index_lock();
+	struct ient *e = index_by_ino(t->dev, ino);
+	int fd = e ? e->held_fd : -1;
 	struct stat st;
-	if (vault_anchor_nlink(t->vault, ino, &st) < 0 || st.st_nlink != 1 ||
-	    !S_ISREG(st.st_mode)) {
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_nlink != 0) {
+		index_unlock();
 		pthread_mutex_unlock(&retire_mu);
 		return;
 	}
+	e->held_fd = -1;
+	index_forget(e);
+	index_unlock();
 	struct version_meta *m = calloc(1, sizeof *m);
-	if (m == NULL) {
-		pthread_mutex_unlock(&retire_mu);
-		return;
-	}
+	if (m == NULL)
+		goto out;
 	m->id = version_next_id();
 	m->tree_id = t->id;
-	m->dev = st.st_dev;
-	m->ino = st.st_ino;
-	m->size = (uint64_t)st.st_size;
-	m->mode = st.st_mode;
-	m->uid = st.st_uid;
-	m->gid = st.st_gid;
-	m->atime_ns = (int64_t)st.st_atim.tv_sec * 1000000000LL +
-	    st.st_atim.tv_nsec;
-	m->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL +
-	    st.st_mtim.tv_nsec;
-	m->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000LL +
-	    st.st_ctim.tv_nsec;
+	meta_from_stat(m, &st);
 	m->created_ns = now_ns();
 	m->actor_id = actor_id;
 	snprintf(m->reason, sizeof m->reason, "%s", reason);
 	snprintf(m->state, sizeof m->state, "ok");
 	snprintf(m->path, sizeof m->path, "%s", path);
-	if (vault_retire_anchor(t->vault, ino, m) < 0) {
+	if (vault_preserve(t->vault, fd, m) < 0) {
 		store_alert(LOG_LVL_CRIT, "retire-failed", "cannot keep %s "
 		    "after %s: %s", path, reason, strerror(errno));
 	} else {
@@ -116,13 +126,10 @@ notify_retire(struct tree *t, uint64_t ino, const char *path,
 		store_version(m);
 		store_event(m->created_ns, actor_id, "preserve", path, NULL,
 		    m->dev, m->ino, m->id);
-		index_lock();
-		struct ient *e = index_by_ino(st.st_dev, ino);
-		if (e)
-			index_forget(e);
-		index_unlock();
 	}
 	free(m);
+out:
+	close(fd);
 	pthread_mutex_unlock(&retire_mu);
 }
 
@@ -179,28 +186,16 @@ full_path(const struct dname *d, char *out, size_t len)
 }
 
 static void
-anchor_path(struct tree *t, const char *path)
+hold_path(struct tree *t, const char *path)
 {
-	int fd = open_beneath(t, path, O_PATH);
+	int fd = open_beneath(t, path, O_RDONLY | O_NONBLOCK | O_NOATIME);
 	if (fd < 0)
 		return;
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == t->dev) {
-		index_lock();
-		struct ient *e = index_set(st.st_dev, st.st_ino, path, t->id);
-		int need = e && !e->anchored;
-		index_unlock();
-		if (need && vault_anchor(t->vault, fd, st.st_ino) == 0) {
-			index_lock();
-			e = index_by_ino(st.st_dev, st.st_ino);
-			if (e)
-				e->anchored = 1;
-			index_unlock();
-			atomic_fetch_add(&D.c.anchored, 1);
-			store_name_open(st.st_dev, st.st_ino, path, now_ns());
-		}
-	}
-	close(fd);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == t->dev)
+		hold_inode(t, fd, 1, &st, path);
+	else
+		close(fd);
 }
 
 static void
@@ -236,7 +231,7 @@ on_create(struct tree *t, const char *path, int isdir, uint64_t aid)
 		if (!path_in_vault(path))
 			scan_new_dir(t, path);
 	} else {
-		anchor_path(t, path);
+		hold_path(t, path);
 	}
 	store_event(now_ns(), aid, isdir ? "mkdir" : "create", path, NULL, 0, 0,
 	    0);
@@ -288,7 +283,7 @@ on_rename(struct dname *o, struct dname *n, int isdir, uint64_t aid)
 			store_name_close(mdev, mino, op, now_ns());
 			store_name_open(mdev, mino, np, now_ns());
 		} else {
-			anchor_path(nt, np);
+			hold_path(nt, np);
 		}
 	}
 	store_event(now_ns(), aid, "rename", old_in ? op : NULL,

@@ -4,7 +4,7 @@
  * DESIGN
  * The reader thread only reads events, answers vigild's own opens at once,
  * and hands the rest to a slot table and a FIFO.  Workers do the real work
- * for one event: attribute the actor, anchor the inode, and, when the open
+ * for one event: attribute the actor, hold the inode (hold.c), and, when the open
  * is a write to existing content not preserved yet, preserve that content
  * into the vault; then they answer ALLOW.  vigild never denies an open in
  * this release: it preserves, it does not judge.
@@ -166,34 +166,6 @@ preserve(struct tree *t, int fd, const struct stat *st, const char *path,
 }
 
 static void
-anchor(struct tree *t, int fd, const struct stat *st, const char *path)
-{
-	index_lock();
-	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
-	int need = !(e && e->anchored);
-	if (need)
-		e = index_set(st->st_dev, st->st_ino, path, t->id);
-	index_unlock();
-	if (!need)
-		return;
-	if (vault_anchor(t->vault, fd, st->st_ino) < 0) {
-		atomic_fetch_add(&D.c.anchor_failed, 1);
-		store_alert(LOG_LVL_CRIT, "anchor-failed", "cannot anchor %s: "
-		    "%s (an unlink of it could not be undone)", path,
-		    strerror(errno));
-		return;
-	}
-	index_lock();
-	e = index_by_ino(st->st_dev, st->st_ino);
-	if (e)
-		e->anchored = 1;
-	index_unlock();
-	atomic_fetch_add(&D.c.anchored, 1);
-	atomic_fetch_add(&t->files, 1);
-	store_name_open(st->st_dev, st->st_ino, path, now_ns());
-}
-
-static void
 handle(struct slot *s)
 {
 	struct stat st;
@@ -211,7 +183,7 @@ handle(struct slot *s)
 	enum intent in = intent_of(s->tid);
 	const struct actor *a = actor_from_tid(s->tid);
 	uint64_t aid = a ? a->id : 0;
-	anchor(t, s->fd, &st, path);
+	hold_inode(t, s->fd, 0, &st, path);
 	if (!intent_is_destructive(in))
 		return;
 	atomic_fetch_add(&D.c.writes_seen, 1);

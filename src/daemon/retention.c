@@ -2,9 +2,9 @@
  * retention.c - how long versions live, and the orphan sweep.
  *
  * Every retention_interval seconds:
- *  1. orphan sweep: an anchor whose inode has no other link lost its last
- *     visible name without vigild noticing (queue overflow, a crash):
- *     retire it into a version, named by its last known path;
+ *  1. orphan sweep: a held inode whose last name went away without vigild
+ *     noticing (a lost notification) is preserved into a version, named by
+ *     its last known path (hold.c);
  *  2. age: versions older than retention_days are removed;
  *  3. space: while a vault holds more than its budget, the oldest versions
  *     go first.  Removing a version younger than retention_days breaks the
@@ -34,71 +34,6 @@ static pthread_t rthread;
 static int rrunning;
 static pthread_mutex_t rmu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t rcv = PTHREAD_COND_INITIALIZER;
-
-static int
-last_path(sqlite3 *db, struct tree *t, uint64_t ino, char *out, size_t len)
-{
-	index_lock();
-	struct ient *e = index_by_ino(t->dev, ino);
-	int ok = e && e->path && snprintf(out, len, "%s", e->path) < (int)len;
-	index_unlock();
-	if (ok || db == NULL)
-		return ok ? 0 : -1;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT path FROM names WHERE dev=? AND "
-	    "ino=? ORDER BY since DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)t->dev);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)ino);
-	int rc = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
-		rc = 0;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-void
-retention_sweep_orphans(sqlite3 *db)
-{
-	for (int v = 0; v < D.ntrees; v++) {
-		struct tree *t = &D.trees[v];
-		/* a vault shared by trees is swept once, by its first tree */
-		int first = 1;
-		for (int j = 0; j < v; j++)
-			if (D.trees[j].vault == t->vault)
-				first = 0;
-		if (!first)
-			continue;
-		int fd = dup(t->vault->anchors_fd);
-		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-		if (d == NULL) {
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		rewinddir(d);
-		struct dirent *de;
-		while ((de = readdir(d)) != NULL) {
-			char *end;
-			unsigned long long ino = strtoull(de->d_name, &end, 10);
-			if (*end || end == de->d_name)
-				continue;
-			struct stat st;
-			if (fstatat(t->vault->anchors_fd, de->d_name, &st,
-			    AT_SYMLINK_NOFOLLOW) < 0 || st.st_nlink != 1)
-				continue;
-			char path[PATH_MAX];
-			if (last_path(db, t, ino, path, sizeof path) < 0)
-				snprintf(path, sizeof path, "%s/(unknown inode "
-				    "%llu)", t->path, ino);
-			struct tree *pt = tree_of_path(path);
-			notify_retire(pt ? pt : t, ino, path, "unlinked", 0);
-		}
-		closedir(d);
-	}
-}
 
 static void
 evict(sqlite3 *db, struct tree *t, uint64_t id, int64_t created, int young)
@@ -208,7 +143,7 @@ retention_main(void *arg)
 		pthread_mutex_unlock(&rmu);
 		if (atomic_load(&D.stopping))
 			break;
-		retention_sweep_orphans(db);
+		hold_sweep_orphans();
 		store_flush(); /* retired versions must be rows before pruning */
 		enforce(db);
 	}

@@ -3,7 +3,7 @@
  *
  * Startup order matters: the permission threads run before the first mark
  * is placed, so no opener ever waits on a mark nobody answers; the initial
- * scan (which anchors every existing file) runs with events already
+ * scan (which holds every existing file, hold.c) runs with events already
  * flowing; "vigil status" reports active only once the scan is done.
  * Shutdown is the reverse, and closing the fanotify groups allows any
  * event still pending: vigild fails open, never closed.
@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -410,6 +411,21 @@ open_journal(void)
 	}
 }
 
+/* One fd is held per protected file (hold.c): take all the kernel allows. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("RLIMIT_NOFILE");
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		log_info("up to %llu protected files can be held open",
+		    (unsigned long long)rl.rlim_cur);
+}
+
 static void
 start_protection(void)
 {
@@ -423,6 +439,7 @@ start_protection(void)
 	atomic_store(&D.next_version, max + 1);
 	actor_cache_init(store_max_id(D.db, "actors") + 1, on_new_actor, NULL);
 	index_init();
+	raise_fd_limit();
 	if (capture_init(err, sizeof err) < 0)
 		fatalx("%s", err);
 	if (store_writer_start(D.db) < 0)
@@ -441,7 +458,6 @@ start_protection(void)
 		    (double)(mono_ns() - t0) / 1e9);
 	}
 	store_flush();
-	retention_sweep_orphans(D.db);
 	atomic_store(&D.scanned, 1);
 	if (retention_start() < 0)
 		log_warnx("retention is not running");
@@ -505,7 +521,7 @@ main(int argc, char **argv)
 			    " restart vigild to apply changes");
 			continue;
 		}
-		log_info("signal %d: stopping (versions and anchors stay)", sig);
+		log_info("signal %d: stopping (versions stay in the vault)", sig);
 		break;
 	}
 	stop_protection();

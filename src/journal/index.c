@@ -161,6 +161,7 @@ index_set(uint64_t dev, uint64_t ino, const char *path, int tree)
 		e->dev = dev;
 		e->ino = ino;
 		e->pres_ctime = -1;
+		e->held_fd = -1;
 		size_t s = ino_slot(dev, ino, X.nb);
 		e->inext = X.by_ino[s];
 		X.by_ino[s] = e;
@@ -172,6 +173,14 @@ index_set(uint64_t dev, uint64_t ino, const char *path, int tree)
 		link_path(e, path);
 	}
 	return e;
+}
+
+void
+index_foreach(void (*fn)(struct ient *, void *), void *arg)
+{
+	for (size_t i = 0; i < X.nb; i++)
+		for (struct ient *e = X.by_ino[i]; e; e = e->inext)
+			fn(e, arg);
 }
 
 void

@@ -2,8 +2,8 @@
  * index.h - the daemon's in-memory picture of the protected trees.
  *
  * Owns two maps, both guarded by one mutex the caller takes with
- * index_lock(): inodes (dev, ino) <-> their current path, anchoring and
- * preservation state; and directories, by file handle, to their path.
+ * index_lock(): inodes (dev, ino) <-> their current path, the fd that
+ * holds them (daemon/hold.c) and preservation state; and directories, by file handle, to their path.
  * Notification events name a directory by handle and the entry by name,
  * often after the directory is gone (rm -rf), so the directory map must be
  * filled before such events arrive: at scan time and at mkdir.
@@ -19,7 +19,7 @@ struct ient {
 	uint64_t dev, ino;
 	char *path;
 	int tree;
-	int anchored;
+	int held_fd;            /* read-only fd keeping the inode alive */
 	int64_t pres_ctime;     /* ctime of the content last preserved */
 	uint64_t pres_size;
 	struct ient *inext, *pnext;
@@ -37,6 +37,7 @@ void index_forget(struct ient *e);
 /* Rename every inode and directory path under old_prefix. */
 void index_rename_prefix(const char *old_prefix, const char *new_prefix);
 size_t index_count(void);
+void index_foreach(void (*fn)(struct ient *, void *), void *arg);
 
 /* Directories by handle (bytes include fsid + handle type). */
 void index_dir_set(const void *key, size_t keylen, const char *path);

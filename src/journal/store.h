@@ -29,7 +29,7 @@ struct version_meta {
 	uint32_t mode, uid, gid;
 	int64_t atime_ns, mtime_ns, ctime_ns, created_ns;
 	uint64_t actor_id;
-	char reason[16];   /* write, delete, rename-over, restore, ... */
+	char reason[24];   /* write, delete, rename-over, restore-replaced */
 	char state[8];     /* ok, torn */
 	char path[4096];
 };

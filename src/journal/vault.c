@@ -1,5 +1,5 @@
 /*
- * vault.c - anchors and versions on the protected filesystem.
+ * vault.c - versions on the protected filesystem.
  *
  * Every function here works relative to directory fds opened once at
  * start with O_NOFOLLOW, and names vault entries by numbers only, so no
@@ -71,7 +71,7 @@ vault_open(struct vault *v, const char *path, dev_t dev, char *err,
     size_t errlen)
 {
 	memset(v, 0, sizeof *v);
-	v->dirfd = v->anchors_fd = v->versions_fd = -1;
+	v->dirfd = v->versions_fd = -1;
 	v->reflink = -1;
 	snprintf(v->path, sizeof v->path, "%s", path);
 	v->dev = dev;
@@ -96,10 +96,9 @@ vault_open(struct vault *v, const char *path, dev_t dev, char *err,
 		    "mode 0700 (it holds copies of protected files)", path);
 		goto fail;
 	}
-	v->anchors_fd = open_subdir(v->dirfd, "anchors");
 	v->versions_fd = open_subdir(v->dirfd, "versions");
-	if (v->anchors_fd < 0 || v->versions_fd < 0) {
-		snprintf(err, errlen, "vault %s: anchors/versions: %s", path,
+	if (v->versions_fd < 0) {
+		snprintf(err, errlen, "vault %s/versions: %s", path,
 		    strerror(errno));
 		goto fail;
 	}
@@ -112,32 +111,12 @@ fail:
 void
 vault_close(struct vault *v)
 {
-	int *fds[] = { &v->dirfd, &v->anchors_fd, &v->versions_fd };
-	for (size_t i = 0; i < 3; i++)
+	int *fds[] = { &v->dirfd, &v->versions_fd };
+	for (size_t i = 0; i < 2; i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
 			*fds[i] = -1;
 		}
-}
-
-int
-vault_anchor(struct vault *v, int fd, ino_t ino)
-{
-	char name[32];
-	snprintf(name, sizeof name, "%" PRIu64, (uint64_t)ino);
-	if (linkat(fd, "", v->anchors_fd, name, AT_EMPTY_PATH) == 0)
-		return 0;
-	if (errno == EEXIST)
-		return 0; /* an inode number names one live inode only */
-	return -1;
-}
-
-int
-vault_anchor_nlink(struct vault *v, ino_t ino, struct stat *st)
-{
-	char name[32];
-	snprintf(name, sizeof name, "%" PRIu64, (uint64_t)ino);
-	return fstatat(v->anchors_fd, name, st, AT_SYMLINK_NOFOLLOW);
 }
 
 int
@@ -339,30 +318,6 @@ fail:;
 	close(dst);
 	errno = e;
 	return -1;
-}
-
-int
-vault_retire_anchor(struct vault *v, ino_t ino, struct version_meta *m)
-{
-	char from[32], to[32];
-	snprintf(from, sizeof from, "%" PRIu64, (uint64_t)ino);
-	snprintf(to, sizeof to, "%" PRIu64, m->id);
-	int fd = openat(v->anchors_fd, from, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -1;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	fill_bytes(fd, m);
-	int rc = set_meta(fd, m);
-	close(fd);
-	if (rc < 0)
-		return -1;
-	return renameat(v->anchors_fd, from, v->versions_fd, to);
 }
 
 int

@@ -3,11 +3,9 @@
  *
  * Layout (directory mode 0700, owned by root, never inside a marked
  * directory's reach of users):
- *   <vault>/anchors/<ino>    a hard link to every live protected inode, so
- *                            an unlink or rename-over never frees content
  *   <vault>/versions/<id>    preserved contents: a reflink or copy taken
- *                            before a write, or a retired anchor whose last
- *                            user-visible name is gone
+ *                            before a write, or of an inode whose last name
+ *                            went away (from the fd vigild held, hold.c)
  * Each version file carries its own metadata in the xattr
  * trusted.vigil.meta, so the database can be rebuilt from the vault.
  * Owns: creating, filling and removing vault files.  Does not own: when
@@ -27,7 +25,7 @@
 struct vault {
 	char path[4096];
 	dev_t dev;
-	int dirfd, anchors_fd, versions_fd;
+	int dirfd, versions_fd;
 	int reflink;          /* -1 unknown, 0 no, 1 yes */
 };
 
@@ -39,19 +37,11 @@ int vault_open(struct vault *v, const char *path, dev_t dev, char *err,
     size_t errlen);
 void vault_close(struct vault *v);
 
-/* Keep inode of fd alive under anchors/<ino>.  0 on success (or when it
- * already was), -1 on error. */
-int vault_anchor(struct vault *v, int fd, ino_t ino);
-/* Is anchors/<ino> present, and how many links does the inode have? */
-int vault_anchor_nlink(struct vault *v, ino_t ino, struct stat *st);
-
 /* Preserve the current content of src_fd as versions/<m->id>, reflinked
  * when the filesystem can, else copied (holes kept).  Fills m->bytes.
  * m->ctime_ns/size from before the copy are compared after it: if the
  * file changed during the copy the version is marked torn. */
 int vault_preserve(struct vault *v, int src_fd, struct version_meta *m);
-/* Turn anchors/<ino> into versions/<m->id> (the file's last name went). */
-int vault_retire_anchor(struct vault *v, ino_t ino, struct version_meta *m);
 /* Open a version's content read-only. */
 int vault_open_version(struct vault *v, uint64_t id);
 int vault_remove_version(struct vault *v, uint64_t id);

@@ -8,7 +8,7 @@
  * path P at time T is: the inode I that held P at T; then the first version
  * of I captured after T (every change is preceded by a capture, so that
  * capture still shows the content of T); and if I has no later capture,
- * I itself, unchanged since T, reachable through its vault anchor.  When
+ * I itself, unchanged since T, under its current name.  When
  * no name history covers P (it predates the journal), the first version
  * recorded under P after T is used.
  */
@@ -257,14 +257,48 @@ keep_replaced(sqlite3 *db, struct vault *v, int tree_id, int parentfd,
 	return store_insert_version(db, &m);
 }
 
+/* The live inode's current name, from the path history. */
 static int
-open_source(struct vault *v, uint64_t version, uint64_t ino)
+open_live(sqlite3 *db, const struct tree_row *t, uint64_t dev, uint64_t ino)
+{
+	sqlite3_stmt *st;
+	int fd = -1;
+	if (sqlite3_prepare_v2(db, "SELECT path FROM names WHERE dev=? AND "
+	    "ino=? AND until IS NULL ORDER BY since DESC", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)dev);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)ino);
+	int root = open(t->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	while (fd < 0 && root >= 0 && sqlite3_step(st) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(st, 0);
+		if (!path_is_under(p, t->path) || strcmp(p, t->path) == 0)
+			continue;
+		fd = openat2_beneath(root, p + strlen(t->path) + 1, O_RDONLY |
+		    O_NONBLOCK, 0);
+		struct stat s;
+		if (fd >= 0 && (fstat(fd, &s) < 0 || s.st_ino != ino ||
+		    (uint64_t)s.st_dev != dev || !S_ISREG(s.st_mode))) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (root >= 0)
+		close(root);
+	sqlite3_finalize(st);
+	if (fd < 0)
+		errno = ENOENT;
+	return fd;
+}
+
+static int
+open_source(sqlite3 *db, const struct tree_row *t, struct vault *v,
+    uint64_t version, uint64_t dev, uint64_t ino)
 {
 	if (version)
 		return vault_open_version(v, version);
-	char an[32];
-	snprintf(an, sizeof an, "%" PRIu64, ino);
-	return openat(v->anchors_fd, an, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	return open_live(db, t, dev, ino);
 }
 
 static int
@@ -379,7 +413,7 @@ restore_one(sqlite3 *db, struct vault *v, const struct tree_row *t,
 		return 1;
 	if (ver == 0 && in_place && same_as_current(path, dev, ino))
 		return 1; /* unchanged since then: nothing to do */
-	int src = open_source(v, ver, ino);
+	int src = open_source(db, t, v, ver, dev, ino);
 	if (src < 0) {
 		fprintf(stderr, "vigil: %s: the preserved content is gone "
 		    "from the vault (%s)\n", path, strerror(errno));
@@ -400,7 +434,7 @@ restore_one(sqlite3 *db, struct vault *v, const struct tree_row *t,
 		fprintf(out, "%s{\"path\":", *first ? "" : ",");
 		json_str(out, path);
 		fprintf(out, ",\"version\":%" PRIu64 ",\"source\":\"%s\"}", ver,
-		    ver ? "version" : "anchor");
+		    ver ? "version" : "live");
 	} else {
 		fprintf(out, "restored %s (%s %" PRIu64 ")\n", path,
 		    ver ? "version" : "live inode", ver ? ver : ino);
