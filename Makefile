@@ -9,7 +9,7 @@
 CC      ?= cc
 BUILD   ?= build
 CSTD     = -std=c17
-WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Wno-format-truncation
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter $(if $(findstring clang,$(CC)),,-Wno-format-truncation)
 HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 OPT     ?= -O2 -g
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(HARDEN) -I$(BUILD)/gen -pthread
@@ -66,7 +66,7 @@ asan:
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 build-fuzz/%: tests/fuzz/%.c $(COMMON) $(JOURNAL) src/capture/intent.c src/actor/actor.c build/gen/vigil.conf.inc
 	@mkdir -p build-fuzz
-	clang $(CSTD) -g -O1 -Ibuild/gen -pthread -fsanitize=fuzzer,address,undefined $^ -o $@ -lsqlite3
+	clang $(CSTD) -g -O1 -Ibuild/gen -pthread -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@ -lsqlite3
 fuzz: $(FUZZ_TARGETS)
 
 clean:

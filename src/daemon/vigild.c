@@ -223,6 +223,11 @@ check_trees(void)
 			    strerror(errno));
 			exit(2);
 		}
+		if (S_ISLNK(st.st_mode)) {
+			fprintf(stderr, "vigild: protect %s: is a symlink; give "
+			    "the real path of the directory\n", p);
+			exit(2);
+		}
 		if (!S_ISDIR(st.st_mode)) {
 			fprintf(stderr, "vigild: protect %s: not a directory\n",
 			    p);

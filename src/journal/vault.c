@@ -147,6 +147,9 @@ vault_meta_parse(const char *buf, size_t len, struct version_meta *m)
 		const char *line = buf + i;
 		const char *nl = memchr(line, '\n', len - i);
 		size_t ll = nl ? (size_t)(nl - line) : len - i;
+		/* path comes last and may itself hold newlines: take the rest */
+		if (len - i > 5 && memcmp(line, "path=", 5) == 0)
+			ll = len - i;
 		const char *eq = memchr(line, '=', ll);
 		if (eq == NULL)
 			return -1;
@@ -162,7 +165,6 @@ vault_meta_parse(const char *buf, size_t len, struct version_meta *m)
 		char *end = NULL;
 		errno = 0;
 		if (KEY("path")) {
-			/* path is last and may not contain a newline */
 			memcpy(m->path, val, vl + 1);
 			seen_path = 1;
 		} else if (KEY("reason")) {

@@ -16,7 +16,11 @@ ok()    { PASS=$((PASS + 1)); echo "ok   - $*"; }
 notok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
 
+# the daemon's own pid (VPID is the timeout wrapper around it)
+daemon_pid() { cat "$1/vigild.pid" 2>/dev/null; }
+
 cleanup() {
+	for p in "$T"/*/vigild.pid; do [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null; done
 	[ -n "$VPID" ] && kill -9 "$VPID" 2>/dev/null
 	VPID=""
 	for m in "$T"/mnt*; do
