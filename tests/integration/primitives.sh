@@ -25,6 +25,8 @@ mmap          mmap.bin
 meta          meta.dcm
 rename_write  patient.pdf
 dd_trunc      ddtrunc.bin
+io_uring      uring.img
+cp_reflink    scan.tif
 "
 
 setup_inplace()   { head -c 300000 /dev/urandom >"$1/inplace.bin"; }
@@ -59,6 +61,12 @@ setup_rename_write() { head -c 30000 /dev/urandom >"$1/patient.pdf"; }
 act_rename_write()   { mv "$1/patient.pdf" "$1/patient.pdf.locked"; head -c 30000 /dev/urandom | dd of="$1/patient.pdf.locked" conv=notrunc status=none; }
 setup_dd_trunc()  { head -c 70000 /dev/urandom >"$1/ddtrunc.bin"; }
 act_dd_trunc()    { dd if=/dev/zero of="$1/ddtrunc.bin" bs=100 count=1 status=none; }
+
+setup_io_uring()  { head -c 1048576 /dev/urandom >"$1/uring.img"; }
+act_io_uring()    { fio --name=enc --filename="$1/uring.img" --rw=randwrite --bs=4k --size=1M --io_size=256k \
+                        --ioengine=io_uring --output-format=terse >/dev/null; }
+setup_cp_reflink(){ head -c 200000 /dev/urandom >"$1/scan.tif"; }
+act_cp_reflink()  { head -c 200000 /dev/urandom >"$T/new.tif"; cp --reflink=auto "$T/new.tif" "$1/scan.tif"; }
 
 describe() { # path -> one line: type, mode, owner, mtime, size, sha, xattrs
 	local p=$1
