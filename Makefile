@@ -83,3 +83,11 @@ install: all
 
 .PHONY: all unit integration test asan fuzz clean install
 .SECONDARY:
+
+# ---- benchmarks (bench/run.sh builds this itself) ----
+$(BUILD)/openlat: bench/openlat.c
+	@mkdir -p $(BUILD)
+	$(CC) $(CSTD) $(WARN) -O2 $< -o $@
+bench: all $(BUILD)/openlat
+	bench/run.sh
+.PHONY: bench

@@ -273,6 +273,48 @@ actor_from_tid(pid_t tid)
 	return a;
 }
 
+#define PROBE_SLOTS 1024
+
+static struct probe_slot {
+	pid_t tid;
+	int fd;
+	const struct actor *a;
+} probes[PROBE_SLOTS];
+
+ssize_t
+actor_probe(pid_t tid, char *buf, size_t len, const struct actor **a)
+{
+	struct probe_slot *s = &probes[(unsigned)tid % PROBE_SLOTS];
+	if (s->tid == tid && s->fd > 0) {
+		ssize_t n = pread(s->fd, buf, len - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			*a = s->a;
+			return n;
+		}
+	}
+	if (s->fd > 0)
+		close(s->fd);
+	s->fd = 0;
+	s->tid = 0;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/syscall", (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	*a = actor_from_tid(tid);
+	ssize_t n = pread(fd, buf, len - 1, 0);
+	if (n <= 0) {
+		close(fd);
+		return -1;
+	}
+	buf[n] = '\0';
+	s->tid = tid;
+	s->fd = fd;
+	s->a = *a;
+	return n;
+}
+
 const struct actor *
 actor_from_pid(pid_t pid)
 {

@@ -48,6 +48,13 @@ void actor_cache_init(uint64_t first_id, actor_new_cb cb, void *arg);
  * never freed while running; the cache is bounded by eviction of the
  * oldest entries' lookup slots, not the records) or NULL. */
 const struct actor *actor_from_tid(pid_t tid);
+/* The permission path's probe: read /proc/<tid>/syscall into buf through
+ * an fd cached per thread, and give the thread's actor.  A cached proc fd
+ * is bound to its task: after the thread exits it reads ESRCH, so a
+ * successful read proves the cached actor is still the right one.  Only
+ * one thread (the permission reader) may call this.  Returns bytes read,
+ * or -1. */
+ssize_t actor_probe(pid_t tid, char *buf, size_t len, const struct actor **a);
 /* Same for a process id from a notification event. */
 const struct actor *actor_from_pid(pid_t pid);
 

@@ -39,8 +39,8 @@ from_flags(unsigned long long f)
 	return INTENT_WRITE;
 }
 
-static int
-fetch_mem(pid_t tid, unsigned long addr, unsigned long long *flags)
+int
+intent_fetch_mem(pid_t tid, unsigned long addr, unsigned long long *flags)
 {
 	struct iovec local = { flags, sizeof *flags };
 	struct iovec remote = { (void *)addr, sizeof *flags };
@@ -112,5 +112,5 @@ intent_of(pid_t tid)
 	if (n <= 0)
 		return INTENT_UNKNOWN;
 	buf[n] = '\0';
-	return intent_parse(buf, tid, fetch_mem);
+	return intent_parse(buf, tid, intent_fetch_mem);
 }

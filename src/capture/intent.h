@@ -23,6 +23,7 @@ typedef int (*intent_fetch_fn)(pid_t tid, unsigned long addr,
     unsigned long long *flags);
 enum intent intent_parse(const char *line, pid_t tid, intent_fetch_fn fetch);
 enum intent intent_of(pid_t tid);
+int intent_fetch_mem(pid_t tid, unsigned long addr, unsigned long long *flags);
 const char *intent_name(enum intent i);
 int intent_is_destructive(enum intent i);
 

@@ -54,16 +54,16 @@ status_json(FILE *f)
 	}
 	unsigned long pe = C(perm_events) - C(perm_own);
 	unsigned long long tot = atomic_load(&D.c.perm_ns_total);
-	fprintf(f, "],\"counters\":{\"perm_events\":%lu,\"perm_own\":%lu,"
+	fprintf(f, "],\"counters\":{\"perm_events\":%lu,\"perm_own\":%lu,\"perm_fast\":%lu,"
 	    "\"writes_seen\":%lu,\"preserved\":%lu,\"preserve_failed\":%lu,"
-	    "\"skipped_same\":%lu,\"held\":%lu,\"hold_failed\":%lu,"
+	    "\"skipped_same\":%lu,\"held\":%lu,\"held_now\":%ld,\"hold_failed\":%lu,"
 	    "\"retired\":%lu,\"failopen\":%lu,\"torn\":%lu,"
 	    "\"notify_events\":%lu,\"dirs_marked\":%lu,\"mark_failed\":%lu,"
 	    "\"evicted\":%lu,\"evicted_young\":%lu,\"log_dropped\":%llu,"
 	    "\"journal_queue\":%llu,\"perm_avg_us\":%.1f,"
 	    "\"perm_max_us\":%.1f,\"indexed_inodes\":%zu}}\n",
-	    C(perm_events), C(perm_own), C(writes_seen), C(preserved),
-	    C(preserve_failed), C(skipped_same), C(held), C(hold_failed),
+	    C(perm_events), C(perm_own), C(perm_fast), C(writes_seen), C(preserved),
+	    C(preserve_failed), C(skipped_same), C(held), (long)atomic_load(&D.held_now), C(hold_failed),
 	    C(retired), C(failopen), C(torn), C(notify_events), C(dirs_marked),
 	    C(mark_failed), C(evicted), C(evicted_young),
 	    (unsigned long long)log_dropped(),

@@ -29,6 +29,9 @@
 #include "../journal/vault.h"
 
 #define MAX_VAULTS CONFIG_MAX_TREES
+/* fds never used for holding: permission events need one each, and the
+ * kernel denies an event whose fd it cannot install */
+#define HOLD_RESERVE_FDS 8192
 
 struct tree {
 	int id;
@@ -42,7 +45,7 @@ struct tree {
 };
 
 struct counters {
-	atomic_ulong perm_events, perm_own, writes_seen, preserved,
+	atomic_ulong perm_events, perm_own, perm_fast, writes_seen, preserved,
 	    preserve_failed, skipped_same, held, hold_failed, failopen,
 	    retired, notify_events, dirs_marked, mark_failed, alerts,
 	    evicted, evicted_young, torn;
@@ -63,6 +66,8 @@ struct daemon {
 	atomic_uint_fast64_t next_version;
 	pid_t self_tids[32];
 	atomic_int nself;
+	atomic_long held_now;    /* fds held open (hold.c) */
+	long held_max;           /* never hold more: keep room for events */
 	struct counters c;
 	int pre_access;         /* kernel supports FAN_PRE_ACCESS */
 };

@@ -49,6 +49,12 @@ hold_inode(struct tree *t, int fd, int take, const struct stat *st,
 	}
 	e = index_set(st->st_dev, st->st_ino, path, t->id);
 	int hfd = -1;
+	if (atomic_load(&D.held_now) >= D.held_max) {
+		/* the kernel DENIES a permission event whose fd it cannot
+		 * install: never eat into the reserve kept for events */
+		errno = EMFILE;
+		e = NULL;
+	}
 	if (e)
 		hfd = take ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (hfd < 0) {
@@ -65,6 +71,7 @@ hold_inode(struct tree *t, int fd, int take, const struct stat *st,
 	}
 	e->held_fd = hfd;
 	index_unlock();
+	atomic_fetch_add(&D.held_now, 1);
 	atomic_fetch_add(&D.c.held, 1);
 	atomic_fetch_add(&t->files, 1);
 	store_name_open(st->st_dev, st->st_ino, path, now_ns());

@@ -130,6 +130,7 @@ notify_retire(struct tree *t, uint64_t ino, const char *path,
 	free(m);
 out:
 	close(fd);
+	atomic_fetch_sub(&D.held_now, 1);
 	pthread_mutex_unlock(&retire_mu);
 }
 

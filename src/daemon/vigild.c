@@ -421,14 +421,28 @@ static void
 raise_fd_limit(void)
 {
 	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			log_warn("RLIMIT_NOFILE");
+	unsigned long long nr_open = 1048576;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+	if (f) {
+		if (fscanf(f, "%llu", &nr_open) != 1)
+			nr_open = 1048576;
+		fclose(f);
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		log_info("up to %llu protected files can be held open",
-		    (unsigned long long)rl.rlim_cur);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max = nr_open; /* root may raise both */
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+			getrlimit(RLIMIT_NOFILE, &rl);
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	getrlimit(RLIMIT_NOFILE, &rl);
+	D.held_max = (long)rl.rlim_cur - HOLD_RESERVE_FDS;
+	if (D.held_max < 0)
+		D.held_max = 0;
+	log_info("up to %ld protected files can be held open (fd limit %llu, "
+	    "%d kept for events)", D.held_max, (unsigned long long)rl.rlim_cur,
+	    HOLD_RESERVE_FDS);
 }
 
 static void

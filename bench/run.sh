@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# bench/run.sh - vigil's benchmarks.  Each workload runs on a fresh
+# loop-mounted filesystem, first without vigild and then with vigild
+# protecting the tree, in the same invocation; it prints the ratio.
+#
+#   bench/run.sh [--fs ext4|xfs|btrfs|all] [--only NAME[,NAME]] [--reps N] [--out FILE]
+#
+# Workloads (goals from issue 2):
+#   untar    tar -xf of Debian's linux-source tarball (decompressed once,
+#            outside the timing) into the tree          goal <= 1.10x
+#   sed      sed -i over 10,000 small files              goal <= 1.5x ext4, 1.2x xfs/btrfs
+#   grep     grep -r over a tree of 50,000 files         goal <= 1.3x
+#   fio      4 KiB random writes into a 1 GiB file       goal <= 1.5x
+#   outside  open+read of files outside the tree, same fs  goal <= 1.05x
+#   openlat  permission-event latency p50/p99 (open+close, as the opener sees it)
+# Also reported per workload: vigild RSS and CPU seconds, and for the
+# writing workloads the journal bytes per byte overwritten.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+VIGILD=$ROOT/build/vigild; VIGIL=$ROOT/build/vigil; OPENLAT=$ROOT/build/openlat
+FSLIST=ext4; ONLY=untar,sed,grep,fio,outside,openlat; REPS=3; OUT=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--fs) FSLIST=$2; shift ;;
+	--only) ONLY=$2; shift ;;
+	--reps) REPS=$2; shift ;;
+	--out) OUT=$2; shift ;;
+	*) echo "usage: $0 [--fs ext4|xfs|btrfs|all] [--only LIST] [--reps N] [--out FILE]"; exit 2 ;;
+	esac
+	shift
+done
+[ "$FSLIST" = all ] && FSLIST="ext4 xfs btrfs"
+[ "$(id -u)" -eq 0 ] || { echo "bench needs root"; exit 1; }
+make -C "$ROOT" -s all build/openlat >/dev/null || exit 1
+T=$(mktemp -d /tmp/vigil-bench.XXXXXX)
+VPID=""
+cleanup() {
+	[ -f "$T/state/vigild.pid" ] && kill -9 "$(cat "$T/state/vigild.pid")" 2>/dev/null
+	mountpoint -q "$T/mnt" && umount -l "$T/mnt"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+RESULTS=()
+
+fresh_fs() { # fs
+	mountpoint -q "$T/mnt" && umount "$T/mnt"
+	rm -f "$T/img"; truncate -s 12G "$T/img"
+	case $1 in
+	ext4) mkfs.ext4 -q -F "$T/img" ;;
+	xfs) mkfs.xfs -q -f -m reflink=1 "$T/img" ;;
+	btrfs) mkfs.btrfs -q -f "$T/img" >/dev/null ;;
+	esac
+	mkdir -p "$T/mnt"; mount -o loop "$T/img" "$T/mnt"
+	mkdir -p "$T/mnt/share" "$T/mnt/outside"
+	rm -rf "$T/state"
+}
+start_vigild() {
+	timeout 3600 "$VIGILD" --foreground --protect "$T/mnt/share" --state-dir "$T/state" >>"$T/vigild.log" 2>&1 &
+	VPID=$!
+	for _ in $(seq 600); do "$VIGIL" --state-dir "$T/state" status >/dev/null 2>&1 && return 0; sleep 0.1; done
+	echo "vigild did not start"; tail "$T/vigild.log"; exit 1
+}
+vstats() { # prints "rss_mb cpu_s" of the running vigild
+	local p; p=$(cat "$T/state/vigild.pid")
+	local rss; rss=$(awk '/VmHWM/{print $2}' "/proc/$p/status")
+	local ticks; ticks=$(awk '{print $14+$15}' "/proc/$p/stat")
+	echo "$((rss / 1024)) $(awk -v t="$ticks" -v h="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t/h}')"
+}
+stop_vigild() {
+	kill -TERM "$VPID" 2>/dev/null; wait "$VPID" 2>/dev/null; VPID=""
+}
+fs_used() { df -B1 --output=used "$T/mnt" | tail -1; }
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR]=$1} END{print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# timed FS WORKLOAD: runs prep_W (untimed) then run_W (timed) REPS times,
+# without and then with vigild; records ratio of medians.
+timed() {
+	local fs=$1 w=$2 base with ratio extra=""
+	: >"$T/t.base"; : >"$T/t.with"
+	fresh_fs "$fs"; "setup_$w"
+	for _ in $(seq "$REPS"); do
+		"prep_$w"; sync; local a; a=$(now); "run_$w"; sync; echo "$(now) - $a" | bc >>"$T/t.base"
+	done
+	fresh_fs "$fs"; "setup_$w"; start_vigild
+	local used0 written=0
+	for _ in $(seq "$REPS"); do
+		"prep_$w"; sync; used0=$(fs_used); local a; a=$(now); "run_$w"; sync
+		echo "$(now) - $a" | bc >>"$T/t.with"
+	done
+	sleep 1; sync
+	local journal=$(( $(fs_used) - used0 ))
+	read -r rss cpu < <(vstats)
+	stop_vigild
+	base=$(median <"$T/t.base"); with=$(median <"$T/t.with")
+	ratio=$(echo "scale=3; $with / $base" | bc)
+	if [ -n "${WRITTEN:-}" ] && [ "$WRITTEN" -gt 0 ]; then
+		extra=$(echo "scale=2; $journal / $WRITTEN" | bc)
+	fi
+	printf '%-8s %-6s base %8.3fs  vigild %8.3fs  ratio %6.3fx  rss %4s MB  cpu %6ss  journal/overwritten %s\n' \
+	    "$w" "$fs" "$base" "$with" "$ratio" "$rss" "$cpu" "${extra:--}"
+	RESULTS+=("| $w | $fs | $base | $with | **${ratio}×** | $rss | $cpu | ${extra:--} |")
+	WRITTEN=""
+}
+
+# ---- untar ----
+TARBALL=""
+setup_untar() {
+	if [ -z "$TARBALL" ]; then
+		local src; src=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | head -1)
+		[ -n "$src" ] || { echo "untar: install linux-source-6.1 (Debian package) first"; return 1; }
+		TARBALL=/var/tmp/vigil-bench-linux.tar
+		[ -f "$TARBALL" ] || xz -dc "$src" >"$TARBALL"
+	fi
+	cat "$TARBALL" >/dev/null
+}
+prep_untar() { rm -rf "$T/mnt/share/linux"; mkdir -p "$T/mnt/share/linux"; }
+run_untar() { tar -xf "$TARBALL" -C "$T/mnt/share/linux"; }
+
+# ---- sed -i over 10,000 small files ----
+setup_sed() { :; }
+prep_sed() {
+	rm -rf "$T/mnt/share/sed"; mkdir -p "$T/mnt/share/sed"
+	python3 - "$T/mnt/share/sed" <<'PY'
+import os, sys
+d = sys.argv[1]
+for i in range(10000):
+    sub = os.path.join(d, "d%02d" % (i % 100))
+    os.makedirs(sub, exist_ok=True)
+    with open(os.path.join(sub, "note%05d.txt" % i), "w") as f:
+        f.write(("patient %d ward %d result alpha beta gamma\n" % (i, i % 40)) * 20)
+PY
+	WRITTEN=$((10000 * 20 * 40 * REPS))
+}
+run_sed() { find "$T/mnt/share/sed" -type f -print0 | xargs -0 -n 500 sed -i 's/alpha/ALPHA/'; }
+
+# ---- grep -r over 50,000 files ----
+setup_grep() {
+	python3 - "$T/mnt/share/grep" <<'PY'
+import os, sys
+d = sys.argv[1]
+for i in range(50000):
+    sub = os.path.join(d, "d%03d" % (i % 500))
+    os.makedirs(sub, exist_ok=True)
+    with open(os.path.join(sub, "f%05d.txt" % i), "w") as f:
+        f.write(("line %d of a hospital record, nothing to see\n" % i) * 30)
+PY
+	grep -r zzz "$T/mnt/share/grep" >/dev/null || true
+}
+prep_grep() { :; }
+run_grep() { grep -r -c "record 7" "$T/mnt/share/grep" >/dev/null || true; }
+
+# ---- fio: 4 KiB random writes to a 1 GiB file ----
+setup_fio() { :; }
+prep_fio() {
+	rm -f "$T/mnt/share/vm.img"
+	head -c 1G /dev/urandom >"$T/mnt/share/vm.img"
+	WRITTEN=$((256 * 1024 * 1024 * REPS))
+}
+run_fio() {
+	fio --name=rw --filename="$T/mnt/share/vm.img" --rw=randwrite --bs=4k --size=1G \
+	    --io_size=256M --ioengine=psync --fsync_on_close=1 --randrepeat=1 --output-format=terse >/dev/null
+}
+
+# ---- opens and reads outside the tree, same filesystem ----
+setup_outside() {
+	python3 - "$T/mnt/outside" <<'PY'
+import os, sys
+d = sys.argv[1]
+for i in range(20000):
+    with open(os.path.join(d, "o%05d" % i), "w") as f:
+        f.write("x" * 512)
+PY
+}
+prep_outside() { :; }
+run_outside() { for _ in 1 2 3 4 5; do "$OPENLAT" "$T/mnt/outside" 1 >/dev/null; cat "$T/mnt/outside"/o1* >/dev/null; done; }
+
+# ---- permission-event latency ----
+openlat_report() {
+	local fs=$1
+	fresh_fs "$fs"
+	python3 - "$T/mnt/share/lat" <<'PY'
+import os, sys
+d = sys.argv[1]; os.makedirs(d)
+for i in range(5000):
+    with open(os.path.join(d, "f%04d" % i), "w") as f: f.write("y" * 100)
+PY
+	local b r w
+	b=$("$OPENLAT" "$T/mnt/share/lat" 4)
+	start_vigild
+	r=$("$OPENLAT" "$T/mnt/share/lat" 4)
+	w=$("$OPENLAT" "$T/mnt/share/lat" 4 w)
+	local avg max
+	avg=$("$VIGIL" --state-dir "$T/state" --json status | sed -n 's/.*"perm_avg_us":\([0-9.]*\).*/\1/p')
+	read -r rss cpu < <(vstats)
+	stop_vigild
+	echo "openlat $fs  no vigild: $b"
+	echo "openlat $fs  vigild, read opens: $r"
+	echo "openlat $fs  vigild, write opens (content already preserved): $w"
+	echo "openlat $fs  vigild's own handling time per event (mean): ${avg} us; rss ${rss} MB"
+	RESULTS+=("| openlat | $fs | $b | read: $r; write: $w | handling mean ${avg} µs | $rss | $cpu | - |")
+}
+
+for fs in $FSLIST; do
+	for w in ${ONLY//,/ }; do
+		if [ "$w" = openlat ]; then openlat_report "$fs"; else timed "$fs" "$w"; fi
+	done
+done
+
+if [ -n "$OUT" ]; then
+	{
+		echo "<!-- bench/run.sh, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$ROOT" rev-parse --short HEAD), kernel $(uname -r), reps $REPS -->"
+		echo "| workload | fs | without vigild (s) | with vigild (s) | ratio | vigild RSS (MB) | vigild CPU (s) | journal bytes / byte overwritten |"
+		echo "|---|---|---|---|---|---|---|---|"
+		printf '%s\n' "${RESULTS[@]}"
+	} >>"$OUT"
+fi
