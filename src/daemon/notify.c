@@ -73,23 +73,6 @@ open_beneath(struct tree *t, const char *path, int flags)
 	return (int)syscall(SYS_openat2, t->rootfd, rel, &how, sizeof how);
 }
 
-static void
-meta_from_stat(struct version_meta *m, const struct stat *st)
-{
-	m->dev = st->st_dev;
-	m->ino = st->st_ino;
-	m->size = (uint64_t)st->st_size;
-	m->mode = st->st_mode;
-	m->uid = st->st_uid;
-	m->gid = st->st_gid;
-	m->atime_ns = (int64_t)st->st_atim.tv_sec * 1000000000LL +
-	    st->st_atim.tv_nsec;
-	m->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000LL +
-	    st->st_mtim.tv_nsec;
-	m->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000LL +
-	    st->st_ctim.tv_nsec;
-}
-
 void
 notify_retire(struct tree *t, uint64_t ino, const char *path,
     const char *reason, uint64_t actor_id)
@@ -112,7 +95,7 @@ notify_retire(struct tree *t, uint64_t ino, const char *path,
 		goto out;
 	m->id = version_next_id();
 	m->tree_id = t->id;
-	meta_from_stat(m, &st);
+	vault_meta_from_stat(m, &st);
 	m->created_ns = now_ns();
 	m->actor_id = actor_id;
 	snprintf(m->reason, sizeof m->reason, "%s", reason);

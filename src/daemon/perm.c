@@ -106,15 +106,7 @@ fill_meta(struct version_meta *m, const struct stat *st, struct tree *t,
 	memset(m, 0, sizeof *m);
 	m->id = version_next_id();
 	m->tree_id = t->id;
-	m->dev = st->st_dev;
-	m->ino = st->st_ino;
-	m->size = (uint64_t)st->st_size;
-	m->mode = st->st_mode;
-	m->uid = st->st_uid;
-	m->gid = st->st_gid;
-	m->atime_ns = ts_ns(st->st_atim);
-	m->mtime_ns = ts_ns(st->st_mtim);
-	m->ctime_ns = ts_ns(st->st_ctim);
+	vault_meta_from_stat(m, st);
 	m->created_ns = now_ns();
 	m->actor_id = actor_id;
 	snprintf(m->reason, sizeof m->reason, "%s", reason);

@@ -119,6 +119,26 @@ vault_close(struct vault *v)
 		}
 }
 
+static int64_t
+ts_ns(struct timespec t)
+{
+	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+void
+vault_meta_from_stat(struct version_meta *m, const struct stat *st)
+{
+	m->dev = st->st_dev;
+	m->ino = st->st_ino;
+	m->size = (uint64_t)st->st_size;
+	m->mode = st->st_mode;
+	m->uid = st->st_uid;
+	m->gid = st->st_gid;
+	m->atime_ns = ts_ns(st->st_atim);
+	m->mtime_ns = ts_ns(st->st_mtim);
+	m->ctime_ns = ts_ns(st->st_ctim);
+}
+
 int
 vault_meta_format(const struct version_meta *m, char *buf, size_t len)
 {

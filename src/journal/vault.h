@@ -46,6 +46,9 @@ int vault_preserve(struct vault *v, int src_fd, struct version_meta *m);
 int vault_open_version(struct vault *v, uint64_t id);
 int vault_remove_version(struct vault *v, uint64_t id);
 
+/* Fill the file fields of m (dev, ino, size, mode, owner, times) from st. */
+void vault_meta_from_stat(struct version_meta *m, const struct stat *st);
+
 /* Metadata xattr text <-> struct (exposed for tests and the fuzzer). */
 int vault_meta_format(const struct version_meta *m, char *buf, size_t len);
 int vault_meta_parse(const char *buf, size_t len, struct version_meta *m);
