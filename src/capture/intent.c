@@ -98,19 +98,3 @@ intent_parse(const char *line, pid_t tid, intent_fetch_fn fetch)
 		return INTENT_UNKNOWN;
 	}
 }
-
-enum intent
-intent_of(pid_t tid)
-{
-	char path[64], buf[256];
-	snprintf(path, sizeof path, "/proc/%d/syscall", (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return INTENT_UNKNOWN;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return INTENT_UNKNOWN;
-	buf[n] = '\0';
-	return intent_parse(buf, tid, intent_fetch_mem);
-}

@@ -17,12 +17,12 @@
 enum intent { INTENT_READ = 0, INTENT_WRITE = 1, INTENT_TRUNC = 2,
 	      INTENT_UNKNOWN = 3 };
 
-/* Decode a /proc/<tid>/syscall line; openat2's flags are fetched from
- * the thread's memory with fetch (may be NULL: then unknown). */
+/* Decode a /proc/<tid>/syscall line (actor_probe reads it); openat2's
+ * flags are fetched from the thread's memory with fetch (may be NULL:
+ * then unknown). */
 typedef int (*intent_fetch_fn)(pid_t tid, unsigned long addr,
     unsigned long long *flags);
 enum intent intent_parse(const char *line, pid_t tid, intent_fetch_fn fetch);
-enum intent intent_of(pid_t tid);
 int intent_fetch_mem(pid_t tid, unsigned long addr, unsigned long long *flags);
 const char *intent_name(enum intent i);
 int intent_is_destructive(enum intent i);

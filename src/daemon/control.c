@@ -49,7 +49,7 @@ status_json(FILE *f)
 		fprintf(f, ",\"vault\":");
 		json_str(f, tr->vault->path);
 		fprintf(f, ",\"reflink\":%d,\"dirs\":%lu,\"files\":%lu}",
-		    tr->vault->reflink, (unsigned long)atomic_load(&tr->dirs),
+		    atomic_load(&tr->vault->reflink), (unsigned long)atomic_load(&tr->dirs),
 		    (unsigned long)atomic_load(&tr->files));
 	}
 	unsigned long pe = C(perm_events) - C(perm_own);

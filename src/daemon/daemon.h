@@ -69,7 +69,6 @@ struct daemon {
 	atomic_long held_now;    /* fds held open (hold.c) */
 	long held_max;           /* never hold more: keep room for events */
 	struct counters c;
-	int pre_access;         /* kernel supports FAN_PRE_ACCESS */
 };
 
 extern struct daemon D;

@@ -72,7 +72,7 @@ vault_open(struct vault *v, const char *path, dev_t dev, char *err,
 {
 	memset(v, 0, sizeof *v);
 	v->dirfd = v->versions_fd = -1;
-	v->reflink = -1;
+	atomic_store(&v->reflink, -1);
 	snprintf(v->path, sizeof v->path, "%s", path);
 	v->dev = dev;
 	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
@@ -314,11 +314,12 @@ vault_preserve(struct vault *v, int src_fd, struct version_meta *m)
 	    0600);
 	if (dst < 0)
 		return -1;
-	int r = vault_copy_content(src_fd, dst, v->reflink != 0);
+	int r = vault_copy_content(src_fd, dst,
+	    atomic_load(&v->reflink) != 0);
 	if (r < 0)
 		goto fail;
-	if (v->reflink < 0)
-		v->reflink = r;
+	int unknown = -1;
+	atomic_compare_exchange_strong(&v->reflink, &unknown, r);
 	struct stat after;
 	if (fstat(src_fd, &after) == 0 &&
 	    ((int64_t)after.st_ctim.tv_sec * 1000000000LL +

@@ -14,6 +14,7 @@
 #ifndef VIGIL_VAULT_H
 #define VIGIL_VAULT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -26,7 +27,8 @@ struct vault {
 	char path[4096];
 	dev_t dev;
 	int dirfd, versions_fd;
-	int reflink;          /* -1 unknown, 0 no, 1 yes */
+	atomic_int reflink;   /* -1 unknown, 0 no, 1 yes: set by the first
+	                       * preserve, read by every worker */
 };
 
 /* Find the root of the filesystem holding tree (walks up while st_dev

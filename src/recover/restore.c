@@ -62,38 +62,33 @@ find_tree(sqlite3 *db, const char *path, struct tree_row *t)
 	return rc;
 }
 
-static int64_t
-q_int64(sqlite3 *db, const char *sql, const char *text, int64_t a, int64_t b,
-    int *found)
+/* One nullable integer from a query with one text parameter. */
+static int
+q_max(sqlite3 *db, const char *sql, const char *text, int64_t *out)
 {
 	sqlite3_stmt *st;
-	int64_t v = 0;
-	*found = 0;
+	int found = 0;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return 0;
-	int i = 1;
-	if (text)
-		sqlite3_bind_text(st, i++, text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, i++, a);
-	sqlite3_bind_int64(st, i, b);
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		v = sqlite3_column_int64(st, 0);
-		*found = 1;
+		*out = sqlite3_column_int64(st, 0);
+		found = 1;
 	}
 	sqlite3_finalize(st);
-	return v;
+	return found;
 }
 
 /* Default time: just before the most recent change under this name. */
 static int
 latest_change(sqlite3 *db, const char *path, int64_t *t)
 {
-	int f1, f2;
-	int64_t v = q_int64(db, "SELECT max(created) FROM versions WHERE "
-	    "path=? AND evicted=0 AND ?=? ", path, 0, 0, &f1);
-	int64_t u = q_int64(db, "SELECT max(until) FROM names WHERE path=? "
-	    "AND ?=?", path, 0, 0, &f2);
+	int64_t v = 0, u = 0;
+	int f1 = q_max(db, "SELECT max(created) FROM versions WHERE path=? AND "
+	    "evicted=0", path, &v);
+	int f2 = q_max(db, "SELECT max(until) FROM names WHERE path=?", path,
+	    &u);
 	if (!f1 && !f2)
 		return -1;
 	int64_t m = f1 ? v : INT64_MIN;
@@ -304,7 +299,7 @@ open_source(sqlite3 *db, const struct tree_row *t, struct vault *v,
 static int
 write_back(sqlite3 *db, struct vault *v, int tree_id, int srcfd,
     const struct src_meta *sm, int rootfd, const char *rel,
-    const char *shown_path, int in_place)
+    const char *shown_path)
 {
 	char name[NAME_MAX + 1];
 	int pfd = open_parent(rootfd, rel, name, sizeof name);
@@ -342,7 +337,6 @@ write_back(sqlite3 *db, struct vault *v, int tree_id, int srcfd,
 		    strerror(errno));
 		goto out;
 	}
-	(void)in_place;
 	char tname[64];
 	snprintf(tname, sizeof tname, ".vigil-restore.%d.%" PRId64, getpid(),
 	    now_ns());
@@ -422,8 +416,7 @@ restore_one(sqlite3 *db, struct vault *v, const struct tree_row *t,
 	struct src_meta sm = { 0 };
 	if (ver)
 		version_meta(db, ver, &sm);
-	int rc = write_back(db, v, t->id, src, &sm, destfd, rel, path,
-	    in_place);
+	int rc = write_back(db, v, t->id, src, &sm, destfd, rel, path);
 	close(src);
 	if (rc < 0) {
 		fprintf(stderr, "vigil: %s: restore failed: %s\n", path,
