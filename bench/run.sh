@@ -76,18 +76,16 @@ median() { sort -g | awk '{a[NR]=$1} END{print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[
 # timed FS WORKLOAD: runs prep_W (untimed) then run_W (timed) REPS times,
 # without and then with vigild; records ratio of medians.
 timed() {
-	local fs=$1 w=$2 base with ratio extra=""
+	local fs=$1 w=$2 base with ratio extra="" used0=0
 	: >"$T/t.base"; : >"$T/t.with"
-	fresh_fs "$fs"; "setup_$w"
-	for _ in $(seq "$REPS"); do
-		"prep_$w"; sync; local a; a=$(now); "run_$w"; sync; echo "$(now) - $a" | bc >>"$T/t.base"
-	done
-	fresh_fs "$fs"; "setup_$w"; start_vigild
-	local used0 written=0
-	for _ in $(seq "$REPS"); do
-		"prep_$w"; sync; used0=$(fs_used); local a; a=$(now); "run_$w"; sync
-		echo "$(now) - $a" | bc >>"$T/t.with"
-	done
+	reps() { # OUTFILE: REPS untimed preps and timed runs; used0 = fs use before the last
+		for _ in $(seq "$REPS"); do
+			"prep_$w"; sync; used0=$(fs_used); local a; a=$(now)
+			"run_$w"; sync; echo "$(now) - $a" | bc >>"$1"
+		done
+	}
+	fresh_fs "$fs"; "setup_$w"; reps "$T/t.base"
+	fresh_fs "$fs"; "setup_$w"; start_vigild; reps "$T/t.with"
 	sleep 1; sync
 	local journal=$(( $(fs_used) - used0 ))
 	read -r rss cpu < <(vstats)
@@ -130,7 +128,7 @@ for i in range(10000):
     with open(os.path.join(sub, "note%05d.txt" % i), "w") as f:
         f.write(("patient %d ward %d result alpha beta gamma\n" % (i, i % 40)) * 20)
 PY
-	WRITTEN=$((10000 * 20 * 40 * REPS))
+	WRITTEN=$((10000 * 20 * 40))   # per run: journal is measured over the last run
 }
 run_sed() { find "$T/mnt/share/sed" -type f -print0 | xargs -0 -n 500 sed -i 's/alpha/ALPHA/'; }
 
@@ -155,7 +153,7 @@ setup_fio() { :; }
 prep_fio() {
 	rm -f "$T/mnt/share/vm.img"
 	head -c 1G /dev/urandom >"$T/mnt/share/vm.img"
-	WRITTEN=$((256 * 1024 * 1024 * REPS))
+	WRITTEN=$((256 * 1024 * 1024))   # per run
 }
 run_fio() {
 	fio --name=rw --filename="$T/mnt/share/vm.img" --rw=randwrite --bs=4k --size=1G \
