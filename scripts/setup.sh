@@ -5,7 +5,7 @@
 set -euo pipefail
 PKGS=(
   build-essential clang libclang-rt-14-dev pkg-config make
-  libsqlite3-dev sqlite3 libcmocka-dev
+  libsqlite3-dev sqlite3 libcmocka-dev libssl-dev
   e2fsprogs xfsprogs btrfs-progs util-linux attr acl
   python3 rsync gzip sed coreutils fio hyperfine
 )

@@ -217,8 +217,10 @@ resolve_process_locked(pid_t pid, uint64_t start, pid_t ppid,
 		    actor_parse_stat(buf, &pp, &pstart, pcomm) == 0) {
 			struct actor *p = resolve_process_locked(ppid, pstart,
 			    pp, pcomm, depth + 1);
-			if (p)
+			if (p) {
 				a->parent_id = p->id;
+				a->parent = p;
+			}
 		}
 	}
 	unsigned h = hash_key(pid, start);

@@ -27,6 +27,9 @@ struct actor {
 	pid_t ppid;
 	uid_t uid;
 	uint64_t parent_id;      /* 0 when unknown or at pid 1 */
+	const struct actor *parent; /* the same, as a pointer (or NULL) */
+	void *_Atomic group;     /* judge.c's group, set on first use */
+	_Atomic int allow;       /* judge.c's allowlist answer, cached */
 	int is_smbd;
 	int is_kernel;           /* kernel thread (e.g. nfsd) */
 	char comm[17];

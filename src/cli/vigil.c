@@ -1,5 +1,6 @@
 /*
- * vigil.c - the command-line interface: status, history, restore, events.
+ * vigil.c - the command-line interface: status, history, restore, events
+ * (incidents, show, rollback and release live in incidents.c).
  *
  * "status" asks the running daemon over its control socket (the only
  * honest answer to "is protection active now?").  The other commands read
@@ -15,6 +16,7 @@
 #include "../common/util.h"
 #include "../journal/store.h"
 #include "../recover/restore.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -27,10 +29,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-struct g {
-	const char *state_dir;
-	int json;
-} G = { CONFIG_DEFAULT_STATE_DIR, 0 };
+struct g G = { CONFIG_DEFAULT_STATE_DIR, 0 };
 
 static void
 usage(FILE *f)
@@ -44,7 +43,18 @@ usage(FILE *f)
 	    "  restore PATH [--at TIME] [--to DEST]\n"
 	    "                                  restore a file or a tree\n"
 	    "  events [--since TIME] [--actor ID] [--limit N]\n"
-	    "                                  the journal's event log\n\n"
+	    "                                  the journal's event log\n"
+	    "  incidents                       incidents: attackers detected "
+	    "and frozen\n"
+	    "  show ID                         one incident: actor, indicators,"
+	    " evidence\n"
+	    "  rollback ID [--dry-run] [--undo]\n"
+	    "                                  undo every change the "
+	    "incident's actor made\n"
+	    "                                  (--undo puts them back: false "
+	    "alarm)\n"
+	    "  release ID                      resume a frozen actor after a "
+	    "false alarm\n\n"
 	    "Global options:\n"
 	    "  --state-dir DIR   vigild's state dir (default %s)\n"
 	    "  --json            machine-readable output\n"
@@ -53,7 +63,39 @@ usage(FILE *f)
 	    "-90s, -15m, -2h, -3d.\nSee vigil(1).\n", CONFIG_DEFAULT_STATE_DIR);
 }
 
-static sqlite3 *
+int
+ctl_call(const char *req, char *buf, size_t len)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/vigild.sock",
+	    G.state_dir);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return -1;
+	}
+	char line[256];
+	int ll = snprintf(line, sizeof line, "%s\n", req);
+	write_full(fd, line, (size_t)ll);
+	size_t n = 0;
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 30000) <= 0)
+			break;
+		ssize_t r = read(fd, buf + n, len - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return 0;
+}
+
+sqlite3 *
 open_db(void)
 {
 	char err[1024];
@@ -73,35 +115,17 @@ cmd_status(int argc, char **argv)
 		fprintf(stderr, "vigil status: takes no arguments\n");
 		return 2;
 	}
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/vigild.sock",
-	    G.state_dir);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+	char buf[65536];
+	if (ctl_call("status", buf, sizeof buf) < 0) {
 		if (G.json)
 			printf("{\"active\":false,\"error\":\"vigild is not "
 			    "running\"}\n");
 		else
-			printf("vigil: NOT PROTECTED: no vigild answers at %s "
-			    "(%s)\n", sa.sun_path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+			printf("vigil: NOT PROTECTED: no vigild answers at "
+			    "%s/vigild.sock (%s)\n", G.state_dir,
+			    strerror(errno));
 		return 1;
 	}
-	write_full(fd, "status\n", 7);
-	char buf[65536];
-	size_t n = 0;
-	for (;;) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		if (poll(&p, 1, 5000) <= 0)
-			break;
-		ssize_t r = read(fd, buf + n, sizeof buf - 1 - n);
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
 	int active = strstr(buf, "\"active\":true") != NULL;
 	if (G.json) {
 		fputs(buf, stdout);
@@ -386,6 +410,8 @@ main(int argc, char **argv)
 	    cmds[] = {
 		{ "status", cmd_status }, { "history", cmd_history },
 		{ "restore", cmd_restore }, { "events", cmd_events },
+		{ "incidents", cmd_incidents }, { "show", cmd_show },
+		{ "rollback", cmd_rollback }, { "release", cmd_release },
 	};
 	for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
 		if (strcmp(cmd, cmds[c].name) != 0)

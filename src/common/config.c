@@ -11,6 +11,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,6 +38,13 @@ config_defaults(struct config *c)
 	c->vault_budget_pct = 20;
 	c->retention_interval = 60;
 	c->log_level = LOG_LVL_INFO;
+	c->detect = 1;
+	c->score_threshold = 9;
+	c->detect_window = 600;
+	c->analysis_backlog = 1;
+	c->backpressure_ms = 2000;
+	c->rollback_auto = 1;
+	c->kill_policy = KILL_AFTER_ROLLBACK;
 }
 
 void
@@ -45,6 +53,9 @@ config_free(struct config *c)
 	for (int i = 0; i < c->nprotect; i++)
 		free(c->protect[i]);
 	c->nprotect = 0;
+	for (int i = 0; i < c->nallow_path; i++)
+		free(c->allow_path[i]);
+	c->nallow_path = 0;
 }
 
 int
@@ -133,8 +144,158 @@ bad:
 }
 
 static int
+set_choice(const char *v, const char *const *names, int *out, char *msg,
+    size_t len)
+{
+	for (int i = 0; names[i]; i++)
+		if (strcmp(v, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	snprintf(msg, len, "expected one of:");
+	for (int i = 0; names[i]; i++) {
+		size_t n = strlen(msg);
+		snprintf(msg + n, len - n, " %s", names[i]);
+	}
+	return -1;
+}
+
+/* "allow_exe = /usr/bin/rsync [sha256-hex]" */
+static int
+set_allow_exe(struct config *c, const char *v, char *msg, size_t len)
+{
+	if (c->nallow_exe == CONFIG_MAX_ALLOW) {
+		snprintf(msg, len, "more than %d entries", CONFIG_MAX_ALLOW);
+		return -1;
+	}
+	struct allow_exe *a = &c->allow_exe[c->nallow_exe];
+	char path[PATH_MAX];
+	const char *sp = strpbrk(v, " \t");
+	size_t pl = sp ? (size_t)(sp - v) : strlen(v);
+	if (pl >= sizeof path) {
+		snprintf(msg, len, "path too long");
+		return -1;
+	}
+	memcpy(path, v, pl);
+	path[pl] = '\0';
+	if (set_path(path, a->path, sizeof a->path, msg, len) < 0)
+		return -1;
+	a->sha256[0] = '\0';
+	if (sp) {
+		while (*sp == ' ' || *sp == '\t')
+			sp++;
+		size_t hl = strlen(sp);
+		if (hl != 64 || strspn(sp, "0123456789abcdefABCDEF") != 64) {
+			snprintf(msg, len, "expected a path, optionally "
+			    "followed by the executable's SHA-256 in hex");
+			return -1;
+		}
+		for (size_t i = 0; i < 64; i++)
+			a->sha256[i] = (char)tolower((unsigned char)sp[i]);
+		a->sha256[64] = '\0';
+	}
+	c->nallow_exe++;
+	return 0;
+}
+
+static int
+set_allow_user(struct config *c, const char *v, char *msg, size_t len)
+{
+	unsigned long long uid;
+	if (parse_uint(v, UINT32_MAX - 1, &uid) < 0) {
+		struct passwd *pw = getpwnam(v);
+		if (pw == NULL) {
+			snprintf(msg, len, "no such user");
+			return -1;
+		}
+		uid = pw->pw_uid;
+	}
+	if (uid == 0) {
+		snprintf(msg, len, "root cannot be allowlisted as a whole "
+		    "(ransomware running as root is the worst case); "
+		    "allowlist its programs with allow_exe instead");
+		return -1;
+	}
+	if (c->nallow_uid == CONFIG_MAX_ALLOW) {
+		snprintf(msg, len, "more than %d entries", CONFIG_MAX_ALLOW);
+		return -1;
+	}
+	c->allow_uid[c->nallow_uid++] = (uint32_t)uid;
+	return 0;
+}
+
+static int
+set_allow_path(struct config *c, const char *v, char *msg, size_t len)
+{
+	if (!path_is_clean_absolute(v) || strcmp(v, "/") == 0) {
+		snprintf(msg, len, "expected a clean absolute path below /");
+		return -1;
+	}
+	if (c->nallow_path == CONFIG_MAX_ALLOW) {
+		snprintf(msg, len, "more than %d entries", CONFIG_MAX_ALLOW);
+		return -1;
+	}
+	c->allow_path[c->nallow_path] = strdup(v);
+	if (c->allow_path[c->nallow_path] == NULL) {
+		snprintf(msg, len, "out of memory");
+		return -1;
+	}
+	c->nallow_path++;
+	return 0;
+}
+
+static int
+apply_detect(struct config *c, const char *key, const char *v, char *msg,
+    size_t len)
+{
+	static const char *const onoff[] = { "off", "on", NULL };
+	static const char *const rb[] = { "manual", "auto", NULL };
+	static const char *const kp[] = { "after-rollback", "never",
+		"immediately", NULL };
+	if (strcmp(key, "detect") == 0)
+		return set_choice(v, onoff, &c->detect, msg, len);
+	if (strcmp(key, "score_threshold") == 0)
+		return set_uint(v, 1, 1000, &c->score_threshold, msg, len);
+	if (strcmp(key, "detect_window") == 0)
+		return set_uint(v, 10, 86400, &c->detect_window, msg, len);
+	if (strcmp(key, "analysis_backlog") == 0)
+		return set_uint(v, 1, 1024, &c->analysis_backlog, msg, len);
+	if (strcmp(key, "backpressure_ms") == 0)
+		return set_uint(v, 0, 600000, &c->backpressure_ms, msg, len);
+	if (strcmp(key, "rollback") == 0)
+		return set_choice(v, rb, &c->rollback_auto, msg, len);
+	if (strcmp(key, "kill") == 0)
+		return set_choice(v, kp, &c->kill_policy, msg, len);
+	if (strcmp(key, "allow_exe") == 0)
+		return set_allow_exe(c, v, msg, len);
+	if (strcmp(key, "allow_user") == 0)
+		return set_allow_user(c, v, msg, len);
+	if (strcmp(key, "allow_path") == 0)
+		return set_allow_path(c, v, msg, len);
+	return 1;
+}
+
+int
+config_set(struct config *c, const char *key, const char *value, char *err,
+    size_t errlen)
+{
+	char msg[256];
+	int rc = apply_detect(c, key, value, msg, sizeof msg);
+	if (rc == 1) {
+		snprintf(err, errlen, "unknown option \"%s\"", key);
+		return -1;
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "%s: %s", key, msg);
+	return rc;
+}
+
+static int
 apply(struct config *c, const char *key, const char *v, char *msg, size_t len)
 {
+	int r = apply_detect(c, key, v, msg, len);
+	if (r <= 0)
+		return r;
 	if (strcmp(key, "protect") == 0)
 		return config_add_protect(c, v, msg, len);
 	if (strcmp(key, "state_dir") == 0)

@@ -13,6 +13,14 @@
 #include <stdint.h>
 
 #define CONFIG_MAX_TREES 64
+#define CONFIG_MAX_ALLOW 64
+
+enum kill_policy { KILL_AFTER_ROLLBACK = 0, KILL_NEVER, KILL_AT_ONCE };
+
+struct allow_exe {
+	char path[PATH_MAX];
+	char sha256[65];               /* lowercase hex, "" = any content */
+};
 #define CONFIG_DEFAULT_PATH "/etc/vigil/vigil.conf"
 #define CONFIG_DEFAULT_STATE_DIR "/var/lib/vigil"
 
@@ -28,6 +36,20 @@ struct config {
 	unsigned vault_budget_pct;
 	unsigned retention_interval;
 	int log_level;
+	/* detection (judge/) */
+	int detect;                    /* 0 off, 1 on */
+	unsigned score_threshold;
+	unsigned detect_window;        /* seconds */
+	unsigned analysis_backlog;     /* unanalysed writes before waiting */
+	unsigned backpressure_ms;      /* longest such wait */
+	int rollback_auto;             /* rollback = auto | manual */
+	int kill_policy;
+	struct allow_exe allow_exe[CONFIG_MAX_ALLOW];
+	int nallow_exe;
+	uint32_t allow_uid[CONFIG_MAX_ALLOW];
+	int nallow_uid;
+	char *allow_path[CONFIG_MAX_ALLOW];
+	int nallow_path;
 };
 
 /* The built-in text of etc/vigil.conf. */
@@ -44,5 +66,8 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen);
 int config_add_protect(struct config *c, const char *path, char *err,
     size_t errlen);
 void config_free(struct config *c);
+/* "rollback = auto|manual" as given on vigild's command line. */
+int config_set(struct config *c, const char *key, const char *value,
+    char *err, size_t errlen);
 
 #endif

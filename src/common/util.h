@@ -12,7 +12,7 @@
 /* Bumped whenever the on-disk state (database schema, vault layout) changes
  * incompatibly; a state dir of another format is refused, never converted
  * silently. */
-#define VIGIL_STATE_FORMAT 1
+#define VIGIL_STATE_FORMAT 2
 
 int64_t now_ns(void);          /* CLOCK_REALTIME in ns */
 int64_t mono_ns(void);         /* CLOCK_MONOTONIC in ns */

@@ -3,7 +3,9 @@
  *
  * A unix stream socket <state_dir>/vigild.sock, mode 0600 (root only).
  * Protocol: the client sends one line naming a command; vigild answers
- * with one JSON object and closes.  Commands: "status".  Requests are
+ * with one JSON object and closes.  Commands: "status", "flush" (commit
+ * queued journal records), "release ID" (resume an incident's frozen
+ * processes), "rolled-back ID" (apply the kill policy after a rollback).  Requests are
  * read with a timeout so a stuck client cannot hold the thread.
  */
 #define _GNU_SOURCE
@@ -13,6 +15,7 @@
 #include "../common/util.h"
 #include "../journal/index.h"
 #include "../journal/store.h"
+#include "../judge/judge.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -61,7 +64,7 @@ status_json(FILE *f)
 	    "\"notify_events\":%lu,\"dirs_marked\":%lu,\"mark_failed\":%lu,"
 	    "\"evicted\":%lu,\"evicted_young\":%lu,\"log_dropped\":%llu,"
 	    "\"journal_queue\":%llu,\"perm_avg_us\":%.1f,"
-	    "\"perm_max_us\":%.1f,\"indexed_inodes\":%zu}}\n",
+	    "\"perm_max_us\":%.1f,\"indexed_inodes\":%zu},",
 	    C(perm_events), C(perm_own), C(perm_fast), C(writes_seen), C(preserved),
 	    C(preserve_failed), C(skipped_same), C(held), (long)atomic_load(&D.held_now), C(hold_failed),
 	    C(retired), C(failopen), C(torn), C(notify_events), C(dirs_marked),
@@ -70,6 +73,46 @@ status_json(FILE *f)
 	    (unsigned long long)store_queued(),
 	    pe ? (double)tot / pe / 1000.0 : 0.0,
 	    (double)atomic_load(&D.c.perm_ns_max) / 1000.0, index_count());
+	unsigned long groups, incidents, waits, denied, done, queued, destroyed,
+	    suspect;
+	judge_counters(&groups, &incidents, &waits, &denied);
+	analyser_counters(&done, &queued, &destroyed, &suspect);
+	fprintf(f, "\"detection\":{\"enabled\":%s,\"threshold\":%u,"
+	    "\"rollback\":\"%s\",\"groups\":%lu,\"incidents\":%lu,"
+	    "\"analysed\":%lu,\"analysis_queue\":%lu,\"destroyed\":%lu,"
+	    "\"suspect\":%lu,\"backpressure_waits\":%lu,\"denied\":%lu}}\n",
+	    D.cfg.detect ? "true" : "false", D.cfg.score_threshold,
+	    D.cfg.rollback_auto ? "auto" : "manual", groups, incidents, done,
+	    queued, destroyed, suspect, waits, denied);
+}
+
+/* "release ID", "rolled-back ID": act on an incident's frozen processes */
+static void
+incident_cmd(FILE *f, const char *req)
+{
+	char cmd[32];
+	unsigned long long id;
+	if (sscanf(req, "%31s %llu", cmd, &id) != 2) {
+		fprintf(f, "{\"error\":\"expected: %s ID\"}\n", cmd);
+		return;
+	}
+	int rc;
+	const char *done;
+	if (strcmp(cmd, "release") == 0) {
+		rc = judge_release(id);
+		done = "released";
+	} else if (D.cfg.kill_policy == KILL_AFTER_ROLLBACK) {
+		rc = judge_kill(id);
+		done = "killed";
+	} else {
+		rc = 0;
+		done = "kept frozen";
+	}
+	if (rc == 0)
+		log_warnx("incident %llu: processes %s (vigil %s)", id, done, cmd);
+	fprintf(f, "{\"incident\":%llu,\"ok\":%s,\"processes\":\"%s\"}\n",
+	    id, rc == 0 ? "true" : "false", rc == 0 ? done : "none held by "
+	    "this vigild");
 }
 
 static void
@@ -97,9 +140,15 @@ serve(int fd)
 	FILE *f = open_memstream(&out, &outlen);
 	if (f == NULL)
 		return;
-	if (strcmp(req, "status") == 0)
+	if (strcmp(req, "status") == 0) {
 		status_json(f);
-	else
+	} else if (strcmp(req, "flush") == 0) {
+		store_flush();
+		fprintf(f, "{\"flushed\":true}\n");
+	} else if (strncmp(req, "release ", 8) == 0 ||
+	    strncmp(req, "rolled-back ", 12) == 0) {
+		incident_cmd(f, req);
+	} else
 		fprintf(f, "{\"error\":\"unknown command\"}\n");
 	fclose(f);
 	write_full(fd, out, outlen);

@@ -96,9 +96,32 @@ void perm_stop(void);
 /* notify.c */
 int notify_start(void);
 void notify_stop(void);
-/* Preserve-on-unlink: the last visible name of (dev, ino) went away. */
-void notify_retire(struct tree *t, uint64_t ino, const char *path,
+/* Preserve-on-unlink: the last visible name of (dev, ino) went away.
+ * Returns the new version's id, or 0. */
+uint64_t notify_retire(struct tree *t, uint64_t ino, const char *path,
     const char *reason, uint64_t actor_id);
+/* Wait (at most until deadline, CLOCK_MONOTONIC) until events already
+ * queued on the notification group have been handled. */
+void notify_catch_up(int64_t deadline_ns);
+/* Open path (absolute, inside t) beneath t's root, never following a
+ * symlink. */
+int tree_open(struct tree *t, const char *path, int flags);
+
+/* analyser.c */
+struct actor;
+enum job_kind { JOB_MODIFIED, JOB_REPLACED, JOB_DELETED, JOB_NEWFILE };
+int analyser_start(void);
+void analyser_stop(void);
+void analyser_submit(enum job_kind kind, struct tree *t,
+    const struct actor *a, const char *path, uint64_t dev, uint64_t ino,
+    uint64_t vid);
+void analyser_counters(unsigned long *done, unsigned long *queued,
+    unsigned long *destroyed, unsigned long *suspect);
+
+/* respond.c: what happens after the judge opens an incident */
+void respond_init(void);
+void respond_incident(uint64_t incident_id);
+void respond_stop(void);
 
 /* hold.c */
 int hold_inode(struct tree *t, int fd, int take, const struct stat *st,

@@ -18,6 +18,7 @@
 #include "../actor/actor.h"
 #include "../common/log.h"
 #include "../common/util.h"
+#include "../judge/judge.h"
 #include "../journal/index.h"
 #include "../journal/store.h"
 
@@ -30,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -45,6 +47,7 @@
 static pthread_t notify_thread;
 static int notify_running;
 static pthread_mutex_t retire_mu = PTHREAD_MUTEX_INITIALIZER;
+static atomic_ulong batches_done;   /* read batches fully handled */
 
 struct dname {
 	int have;
@@ -57,8 +60,8 @@ struct dname {
 	struct file_handle *fh;
 };
 
-static int
-open_beneath(struct tree *t, const char *path, int flags)
+int
+tree_open(struct tree *t, const char *path, int flags)
 {
 	if (strncmp(path, t->path, t->pathlen) != 0)
 		return -1;
@@ -73,10 +76,11 @@ open_beneath(struct tree *t, const char *path, int flags)
 	return (int)syscall(SYS_openat2, t->rootfd, rel, &how, sizeof how);
 }
 
-void
+uint64_t
 notify_retire(struct tree *t, uint64_t ino, const char *path,
     const char *reason, uint64_t actor_id)
 {
+	uint64_t vid = 0;
 	pthread_mutex_lock(&retire_mu);
 	index_lock();
 	struct ient *e = index_by_ino(t->dev, ino);
@@ -85,7 +89,7 @@ notify_retire(struct tree *t, uint64_t ino, const char *path,
 	if (fd < 0 || fstat(fd, &st) < 0 || st.st_nlink != 0) {
 		index_unlock();
 		pthread_mutex_unlock(&retire_mu);
-		return;
+		return 0;
 	}
 	e->held_fd = -1;
 	index_forget(e);
@@ -106,6 +110,7 @@ notify_retire(struct tree *t, uint64_t ino, const char *path,
 		    "after %s: %s", path, reason, strerror(errno));
 	} else {
 		atomic_fetch_add(&D.c.retired, 1);
+		vid = m->id;
 		store_version(m);
 		store_event(m->created_ns, actor_id, "preserve", path, NULL,
 		    m->dev, m->ino, m->id);
@@ -115,6 +120,7 @@ out:
 	close(fd);
 	atomic_fetch_sub(&D.held_now, 1);
 	pthread_mutex_unlock(&retire_mu);
+	return vid;
 }
 
 static void
@@ -172,7 +178,7 @@ full_path(const struct dname *d, char *out, size_t len)
 static void
 hold_path(struct tree *t, const char *path)
 {
-	int fd = open_beneath(t, path, O_RDONLY | O_NONBLOCK | O_NOATIME);
+	int fd = tree_open(t, path, O_RDONLY | O_NONBLOCK | O_NOATIME);
 	if (fd < 0)
 		return;
 	struct stat st;
@@ -185,7 +191,7 @@ hold_path(struct tree *t, const char *path)
 static void
 scan_new_dir(struct tree *t, const char *path)
 {
-	int fd = open_beneath(t, path, O_RDONLY | O_DIRECTORY);
+	int fd = tree_open(t, path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return;
 	capture_scan(t, fd, path);
@@ -196,48 +202,89 @@ scan_new_dir(struct tree *t, const char *path)
  * holds it any more. */
 static void
 name_gone(struct tree *t, const char *path, const char *reason,
-    uint64_t aid, uint64_t keep_ino)
+    const struct actor *a, uint64_t keep_ino)
 {
 	index_lock();
 	struct ient *e = index_by_path(path);
 	uint64_t dev = e ? e->dev : 0, ino = e ? e->ino : 0;
+	uint64_t cg = e ? e->created_group : 0;
 	index_unlock();
 	if (e == NULL || ino == keep_ino)
 		return;
 	store_name_close(dev, ino, path, now_ns());
-	notify_retire(t, ino, path, reason, aid);
+	uint64_t vid = notify_retire(t, ino, path, reason, a ? a->id : 0);
+	/* what a group made itself and then removed destroys nothing */
+	if (vid && a && cg != judge_group_id(a))
+		analyser_submit(strcmp(reason, "delete") == 0 ? JOB_DELETED :
+		    JOB_REPLACED, t, a, path, dev, ino, vid);
 }
 
 static void
-on_create(struct tree *t, const char *path, int isdir, uint64_t aid)
+on_create(struct tree *t, const char *path, int isdir, const struct actor *a)
 {
+	uint64_t dev = 0, ino = 0;
 	if (isdir) {
 		if (!path_in_vault(path))
 			scan_new_dir(t, path);
 	} else {
 		hold_path(t, path);
+		uint64_t gid = a ? judge_group_id(a) : 0;
+		index_lock();
+		struct ient *e = index_by_path(path);
+		if (e) {
+			e->created_group = gid;
+			dev = e->dev;
+			ino = e->ino;
+		}
+		index_unlock();
+		if (a)
+			judge_created(a, path);
 	}
-	store_event(now_ns(), aid, isdir ? "mkdir" : "create", path, NULL, 0, 0,
-	    0);
+	store_event(now_ns(), a ? a->id : 0, isdir ? "mkdir" : "create", path,
+	    NULL, dev, ino, 0);
+}
+
+/* A file was closed after a write: analyse what the write did to
+ * content vigild preserved, or whether a new small file is a note. */
+static void
+on_close_write(struct tree *t, const char *path, const struct actor *a)
+{
+	index_lock();
+	struct ient *e = index_by_path(path);
+	uint64_t dev = e ? e->dev : 0, ino = e ? e->ino : 0;
+	uint64_t vid = e ? e->pres_vid : 0, cg = e ? e->created_group : 0;
+	index_unlock();
+	store_event(now_ns(), a ? a->id : 0, "close-write", path, NULL, dev,
+	    ino, 0);
+	if (a == NULL || e == NULL)
+		return;
+	judge_closed(a, dev, ino);
+	uint64_t gid = judge_group_id(a);
+	if (cg && cg == gid)
+		analyser_submit(JOB_NEWFILE, t, a, path, dev, ino, 0);
+	else if (vid)
+		analyser_submit(JOB_MODIFIED, t, a, path, dev, ino, vid);
 }
 
 static void
-on_delete(struct tree *t, const char *path, int isdir, uint64_t aid)
+on_delete(struct tree *t, const char *path, int isdir, const struct actor *a)
 {
+	uint64_t aid = a ? a->id : 0;
 	if (isdir) {
 		index_lock();
 		index_dir_forget_path(path);
 		index_unlock();
 	} else {
-		name_gone(t, path, "delete", aid, 0);
+		name_gone(t, path, "delete", a, 0);
 	}
 	store_event(now_ns(), aid, isdir ? "rmdir" : "delete", path, NULL, 0, 0,
 	    0);
 }
 
 static void
-on_rename(struct dname *o, struct dname *n, int isdir, uint64_t aid)
+on_rename(struct dname *o, struct dname *n, int isdir, const struct actor *a)
 {
+	uint64_t aid = a ? a->id : 0;
 	char op[PATH_MAX], np[PATH_MAX];
 	int old_in = resolve_dir(o) == 0 && full_path(o, op, sizeof op) == 0;
 	int new_in = resolve_dir(n) == 0 && full_path(n, np, sizeof np) == 0;
@@ -257,7 +304,9 @@ on_rename(struct dname *o, struct dname *n, int isdir, uint64_t aid)
 		struct ient *m = old_in ? index_by_path(op) : NULL;
 		uint64_t mdev = m ? m->dev : 0, mino = m ? m->ino : 0;
 		index_unlock();
-		name_gone(nt, np, "rename-over", aid, mino);
+		name_gone(nt, np, "rename-over", a, mino);
+		if (old_in && a)
+			judge_rename(a, op, np);
 		if (m) {
 			index_lock();
 			m = index_by_ino(mdev, mino);
@@ -309,10 +358,9 @@ handle_event(struct fanotify_event_metadata *m)
 		close(pidfd);
 	if (m->pid > 0 && m->pid == getpid())
 		return; /* vigild's own activity */
-	uint64_t aid = a ? a->id : 0;
 	int isdir = (m->mask & FAN_ONDIR) != 0;
 	if (m->mask & FAN_RENAME)
-		on_rename(&od, &nd, isdir, aid);
+		on_rename(&od, &nd, isdir, a);
 	if (!dn.have || resolve_dir(&dn) < 0)
 		return;
 	char path[PATH_MAX];
@@ -322,11 +370,11 @@ handle_event(struct fanotify_event_metadata *m)
 	if (t == NULL || path_in_vault(path))
 		return;
 	if (m->mask & FAN_CREATE)
-		on_create(t, path, isdir, aid);
+		on_create(t, path, isdir, a);
 	if (m->mask & FAN_DELETE)
-		on_delete(t, path, isdir, aid);
+		on_delete(t, path, isdir, a);
 	if ((m->mask & FAN_CLOSE_WRITE) && !isdir)
-		store_event(now_ns(), aid, "close-write", path, NULL, 0, 0, 0);
+		on_close_write(t, path, a);
 }
 
 static void *
@@ -353,8 +401,29 @@ notify_main(void *arg)
 			}
 			handle_event(m);
 		}
+		atomic_fetch_add(&batches_done, 1);
 	}
 	return NULL;
+}
+
+void
+notify_catch_up(int64_t deadline_ns)
+{
+	int pending = 0;
+	if (ioctl(D.notif_fd, FIONREAD, &pending) < 0 || pending <= 0)
+		return;
+	/* the batch being handled now may predate those bytes: wait for
+	 * the one after it, or for an empty queue after one more batch */
+	unsigned long s0 = atomic_load(&batches_done);
+	while (mono_ns() < deadline_ns && !atomic_load(&D.stopping)) {
+		unsigned long s = atomic_load(&batches_done);
+		if (s >= s0 + 2)
+			return;
+		if (s >= s0 + 1 && (ioctl(D.notif_fd, FIONREAD, &pending) < 0 ||
+		    pending <= 0))
+			return;
+		usleep(200);
+	}
 }
 
 int

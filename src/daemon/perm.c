@@ -10,8 +10,10 @@
  * own opens aside) goes to a slot table and a FIFO.  Workers do the real
  * work for one event: hold the inode (hold.c) and, when the open is a
  * write to content not preserved yet, preserve it into the vault; then
- * they answer ALLOW.  vigild never denies an open in
- * this release: it preserves, it does not judge.
+ * they answer ALLOW.  With detection on, a worker first asks the judge
+ * (judge/): an actor with too many writes not yet analysed waits there
+ * (bounded: half the permission deadline at most), and a contained actor
+ * is answered DENY.  The deadline thread's fail-open still bounds it all.
  *
  * Every answer goes through answer_once(), an atomic exchange on the
  * slot, so the deadline thread and a worker can race safely: whoever
@@ -30,6 +32,7 @@
 #include "../common/util.h"
 #include "../journal/index.h"
 #include "../journal/store.h"
+#include "../judge/judge.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +53,8 @@ struct slot {
 	pid_t tid;
 	enum intent intent;
 	uint64_t actor_id;
+	const struct actor *a;
+	int deny;              /* the judge said no: answer FAN_DENY */
 	struct stat st;
 	int64_t t0;            /* mono ns at read */
 	atomic_int answered;
@@ -82,7 +87,7 @@ answer_once(struct slot *s)
 {
 	if (atomic_exchange(&s->answered, 1))
 		return 0;
-	respond(s->fd, FAN_ALLOW);
+	respond(s->fd, s->deny ? FAN_DENY : FAN_ALLOW);
 	int64_t dt = mono_ns() - s->t0;
 	atomic_fetch_add(&D.c.perm_ns_total, (unsigned long long)dt);
 	unsigned long long mx = atomic_load(&D.c.perm_ns_max);
@@ -156,6 +161,7 @@ preserve(struct tree *t, int fd, const struct stat *st, const char *path,
 	if (e) {
 		e->pres_ctime = ct;
 		e->pres_size = (uint64_t)st->st_size;
+		e->pres_vid = m->id;
 	}
 	index_unlock();
 	uint64_t id = m->id;
@@ -179,6 +185,19 @@ handle(struct slot *s)
 		return;
 	enum intent in = s->intent;
 	uint64_t aid = s->actor_id;
+	if (D.cfg.detect && s->a) {
+		/* back-pressure: wait for analysis of this actor's earlier
+		 * writes, never past half the permission deadline */
+		int64_t dl = s->t0 + (int64_t)D.cfg.perm_timeout_ms * 500000LL;
+		int counted = intent_is_destructive(in) && st.st_size > 0;
+		if (judge_admit(s->a, counted, st.st_dev, st.st_ino, dl,
+		    notify_catch_up) == ADMIT_DENY) {
+			s->deny = 1;
+			store_event(now_ns(), aid, "denied", path, NULL,
+			    st.st_dev, st.st_ino, 0);
+			return;
+		}
+	}
 	hold_inode(t, s->fd, 0, &st, path);
 	if (!intent_is_destructive(in))
 		return;
@@ -237,7 +256,7 @@ allow_now(int fd)
 /* Fast path, on the reader thread: 1 if answered here. */
 static int
 fast_path(const struct fanotify_event_metadata *m, struct stat *st,
-    enum intent *in, uint64_t *aid)
+    enum intent *in, uint64_t *aid, const struct actor **ap)
 {
 	if (fstat(m->fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		allow_now(m->fd);
@@ -249,7 +268,8 @@ fast_path(const struct fanotify_event_metadata *m, struct stat *st,
 	if (actor_probe(m->pid, sc, sizeof sc, &a) > 0)
 		*in = intent_parse(sc, m->pid, intent_fetch_mem);
 	*aid = a ? a->id : 0;
-	if (intent_is_destructive(*in))
+	*ap = a;
+	if (intent_is_destructive(*in) || judge_needs_worker(a))
 		return 0;
 	index_lock();
 	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
@@ -274,8 +294,9 @@ dispatch(const struct fanotify_event_metadata *m)
 	struct stat st;
 	enum intent in;
 	uint64_t aid;
+	const struct actor *a = NULL;
 	int64_t t0 = mono_ns();
-	if (fast_path(m, &st, &in, &aid)) {
+	if (fast_path(m, &st, &in, &aid, &a)) {
 		atomic_fetch_add(&D.c.perm_ns_total,
 		    (unsigned long long)(mono_ns() - t0));
 		return;
@@ -298,6 +319,8 @@ dispatch(const struct fanotify_event_metadata *m)
 	s->st = st;
 	s->intent = in;
 	s->actor_id = aid;
+	s->a = a;
+	s->deny = 0;
 	s->t0 = t0;
 	atomic_store(&s->answered, 0);
 	s->used = 1;

@@ -15,6 +15,7 @@
 #include "../common/util.h"
 #include "../journal/index.h"
 #include "../journal/store.h"
+#include "../judge/judge.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -91,7 +92,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: vigild [-c FILE] [--protect PATH]... [--state-dir DIR]\n"
-	    "              [--foreground] [--log-level LEVEL]\n"
+	    "              [--foreground] [--log-level LEVEL] "
+	    "[--rollback auto|manual]\n"
 	    "       vigild --print-config | --check-config [-c FILE] | "
 	    "--version | --help\n\n"
 	    "Protect directory trees: before a protected file's content can "
@@ -104,6 +106,9 @@ usage(FILE *f)
 	    "  -s, --state-dir DIR  journal and socket directory (default %s)\n"
 	    "  -f, --foreground     stay in the foreground, log to stderr\n"
 	    "  -l, --log-level L    crit, error, warning, info, debug\n"
+	    "  -r, --rollback MODE  after an incident: auto (roll back at "
+	    "once)\n"
+	    "                       or manual (wait for vigil rollback ID)\n"
 	    "      --print-config   print the built-in default configuration\n"
 	    "      --check-config   validate the configuration and exit\n"
 	    "  -V, --version        print the version\n"
@@ -115,6 +120,7 @@ struct opts {
 	const char *conf;
 	const char *state_dir;
 	const char *log_level;
+	const char *rollback;
 	const char *protect[CONFIG_MAX_TREES];
 	int nprotect, foreground, check;
 };
@@ -128,6 +134,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "rollback", required_argument, NULL, 'r' },
 		{ "print-config", no_argument, NULL, 'P' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
@@ -135,7 +142,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
-	while ((ch = getopt_long(argc, argv, "c:p:s:fl:Vh", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:p:s:fl:r:Vh", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->conf = optarg; break;
 		case 'p':
@@ -148,6 +155,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 's': o->state_dir = optarg; break;
 		case 'f': o->foreground = 1; break;
 		case 'l': o->log_level = optarg; break;
+		case 'r': o->rollback = optarg; break;
 		case 'P': fputs(config_default_text, stdout); exit(0);
 		case 'C': o->check = 1; break;
 		case 'V': printf("vigild %s\n", VIGIL_VERSION); exit(0);
@@ -194,6 +202,11 @@ load_config(struct opts *o)
 		}
 		snprintf(D.cfg.state_dir, sizeof D.cfg.state_dir, "%s",
 		    o->state_dir);
+	}
+	if (o->rollback && config_set(&D.cfg, "rollback", o->rollback, err,
+	    sizeof err) < 0) {
+		fprintf(stderr, "vigild: --rollback: %s\n", err);
+		exit(2);
 	}
 	if (o->log_level) {
 		int l = log_level_parse(o->log_level);
@@ -463,7 +476,10 @@ start_protection(void)
 		fatalx("%s", err);
 	if (store_writer_start(D.db) < 0)
 		fatalx("journal writer");
-	if (perm_start() < 0 || notify_start() < 0)
+	judge_init(&D.cfg, store_max_id(D.db, "incidents") + 1,
+	    respond_incident);
+	respond_init();
+	if (analyser_start() < 0 || perm_start() < 0 || notify_start() < 0)
 		fatalx("cannot start event threads");
 	if (control_start(D.cfg.state_dir) < 0)
 		log_warnx("no control socket: vigil status will not work");
@@ -480,8 +496,10 @@ start_protection(void)
 	atomic_store(&D.scanned, 1);
 	if (retention_start() < 0)
 		log_warnx("retention is not running");
-	log_info("protection active (perm_timeout_ms=%u, workers=%u)",
-	    D.cfg.perm_timeout_ms, D.cfg.workers);
+	log_info("protection active (perm_timeout_ms=%u, workers=%u, "
+	    "detect=%s, threshold=%u, rollback=%s)", D.cfg.perm_timeout_ms,
+	    D.cfg.workers, D.cfg.detect ? "on" : "off", D.cfg.score_threshold,
+	    D.cfg.rollback_auto ? "auto" : "manual");
 }
 
 static void
@@ -491,6 +509,8 @@ stop_protection(void)
 	perm_stop();
 	capture_unmark_all();
 	notify_stop();
+	analyser_stop();
+	respond_stop();
 	control_stop();
 	retention_stop();
 	store_writer_stop();

@@ -22,6 +22,8 @@ struct ient {
 	int held_fd;            /* read-only fd keeping the inode alive */
 	int64_t pres_ctime;     /* ctime of the content last preserved */
 	uint64_t pres_size;
+	uint64_t pres_vid;      /* the version holding that content */
+	uint64_t created_group; /* judge group that created it (0: older) */
 	struct ient *inext, *pnext;
 };
 

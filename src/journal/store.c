@@ -55,7 +55,18 @@ static const char *schema =
     "CREATE INDEX IF NOT EXISTS events_time ON events(time);"
     "CREATE INDEX IF NOT EXISTS events_actor ON events(actor_id, time);"
     "CREATE TABLE IF NOT EXISTS alerts(id INTEGER PRIMARY KEY, time INTEGER,"
-    "  level INTEGER, kind TEXT, message TEXT);";
+    "  level INTEGER, kind TEXT, message TEXT);"
+    /* one row per incident; doc is the JSON the judge wrote (actor,
+     * indicators, evidence); state and times change as it is handled */
+    "CREATE TABLE IF NOT EXISTS incidents(id INTEGER PRIMARY KEY,"
+    "  state TEXT, detected INTEGER, contained INTEGER, first_activity "
+    "  INTEGER, rolled_back INTEGER, released INTEGER, actor_ids TEXT,"
+    "  doc TEXT);"
+    /* what a rollback did, step by step, so that --undo can reverse it */
+    "CREATE TABLE IF NOT EXISTS rollback_items(incident_id INTEGER,"
+    "  seq INTEGER, action TEXT, path TEXT, path2 TEXT, kept_version "
+    "  INTEGER, restored_version INTEGER, time INTEGER, undone INTEGER "
+    "  DEFAULT 0, PRIMARY KEY(incident_id, seq));";
 
 int
 store_exec(sqlite3 *db, const char *sql)
@@ -195,7 +206,7 @@ static struct {
 	uint64_t queued, committed, enqueued_total;
 	int stop, running;
 	sqlite3_stmt *ins_actor, *ins_version, *ins_name, *close_name,
-	    *ins_event, *ins_alert, *drop_version;
+	    *ins_event, *ins_alert, *drop_version, *put_incident;
 } W = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
 	.done_cv = PTHREAD_COND_INITIALIZER };
 
@@ -306,6 +317,16 @@ apply_rec(struct rec *r)
 		else
 			sqlite3_bind_null(s, 8);
 		break;
+	case REC_INCIDENT:
+		s = W.put_incident;
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)r->version_id);
+		bind_text(s, 2, r->op);
+		sqlite3_bind_int64(s, 3, r->time_ns);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)r->dev);
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)r->ino);
+		bind_text(s, 6, r->path2);
+		bind_text(s, 7, r->path);
+		break;
 	case REC_ALERT:
 		s = W.ins_alert;
 		sqlite3_bind_int64(s, 1, r->time_ns);
@@ -392,9 +413,17 @@ store_writer_start(sqlite3 *db)
 		"version_id) VALUES(?,?,?,?,?,?,?,?)",
 		"INSERT INTO alerts(time,level,kind,message) VALUES(?,?,?,?)",
 		"UPDATE versions SET evicted=? WHERE id=?",
+		/* the daemon owns doc, detected, contained and actor_ids;
+		 * the CLI owns rolled_back/released, so never overwrite them */
+		"INSERT INTO incidents(id,state,detected,contained,"
+		"first_activity,actor_ids,doc) VALUES(?1,?2,?3,?4,?5,?6,?7) "
+		"ON CONFLICT(id) DO UPDATE SET contained=?4, actor_ids=?6, "
+		"doc=?7, state=CASE WHEN state IN ('detected','contained') "
+		"THEN ?2 ELSE state END",
 	};
 	sqlite3_stmt **out[] = { &W.ins_actor, &W.ins_version, &W.ins_name,
-		&W.close_name, &W.ins_event, &W.ins_alert, &W.drop_version };
+		&W.close_name, &W.ins_event, &W.ins_alert, &W.drop_version,
+		&W.put_incident };
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
 		if (sqlite3_prepare_v2(db, sql[i], -1, out[i], NULL) !=
 		    SQLITE_OK) {
@@ -520,6 +549,22 @@ name_rec(enum rec_kind k, uint64_t dev, uint64_t ino, const char *path,
 	r->dev = dev;
 	r->ino = ino;
 	r->path = strdup(path);
+	store_put(r);
+}
+
+void
+store_incident(uint64_t id, const char *state, int64_t detected,
+    int64_t contained, int64_t first, const char *actor_ids, const char *doc)
+{
+	struct rec *r = new_rec(REC_INCIDENT, detected);
+	if (r == NULL)
+		return;
+	r->version_id = id;
+	snprintf(r->op, sizeof r->op, "%s", state);
+	r->dev = (uint64_t)contained;
+	r->ino = (uint64_t)first;
+	r->path = strdup(doc);
+	r->path2 = strdup(actor_ids);
 	store_put(r);
 }
 

@@ -19,7 +19,7 @@
 struct actor;
 
 enum rec_kind { REC_ACTOR, REC_VERSION, REC_NAME_OPEN, REC_NAME_CLOSE,
-		REC_EVENT, REC_ALERT, REC_VERSION_DROP };
+		REC_EVENT, REC_ALERT, REC_VERSION_DROP, REC_INCIDENT };
 
 struct version_meta {
 	uint64_t id;
@@ -72,6 +72,9 @@ void store_alert(int level, const char *op, const char *fmt, ...)
 void store_name_open(uint64_t dev, uint64_t ino, const char *path, int64_t t);
 void store_name_close(uint64_t dev, uint64_t ino, const char *path, int64_t t);
 void store_version(const struct version_meta *v);
+/* Insert or update an incident row (daemon side). */
+void store_incident(uint64_t id, const char *state, int64_t detected,
+    int64_t contained, int64_t first, const char *actor_ids, const char *doc);
 void store_actor(const struct actor *a);
 
 /* Write one version row synchronously (used by the CLI and recovery). */

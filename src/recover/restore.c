@@ -31,14 +31,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-struct tree_row {
-	int id;
-	char path[PATH_MAX];
-	char vault[PATH_MAX];
-	uint64_t dev;
-};
-
-static int
+int
 find_tree(sqlite3 *db, const char *path, struct tree_row *t)
 {
 	sqlite3_stmt *st;
@@ -143,8 +136,8 @@ restore_resolve(sqlite3 *db, const char *path, int64_t t, uint64_t *version,
 	return rc;
 }
 
-static int
-openat2_beneath(int dirfd, const char *rel, int flags, mode_t mode)
+int
+openat2_beneath(int dirfd, const char *rel, int flags, unsigned mode)
 {
 	struct open_how how = { .flags = (uint64_t)flags | O_CLOEXEC |
 		O_NOFOLLOW, .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
@@ -154,7 +147,7 @@ openat2_beneath(int dirfd, const char *rel, int flags, mode_t mode)
 }
 
 /* Open (creating as needed) the parent directory of rel below rootfd. */
-static int
+int
 open_parent(int rootfd, const char *rel, char *name, size_t namelen)
 {
 	char buf[PATH_MAX];
@@ -183,13 +176,7 @@ open_parent(int rootfd, const char *rel, char *name, size_t namelen)
 	return fd;
 }
 
-struct src_meta {
-	uint32_t mode, uid, gid;
-	int64_t atime, mtime;
-	int have;
-};
-
-static int
+int
 version_meta(sqlite3 *db, uint64_t id, struct src_meta *m)
 {
 	sqlite3_stmt *st;
@@ -211,11 +198,13 @@ version_meta(sqlite3 *db, uint64_t id, struct src_meta *m)
 }
 
 /* Keep whatever currently sits at parentfd/name before replacing it. */
-static int
+int
 keep_replaced(sqlite3 *db, struct vault *v, int tree_id, int parentfd,
-    const char *name, const char *path)
+    const char *name, const char *path, const char *reason, uint64_t *kept)
 {
 	struct stat st;
+	if (kept)
+		*kept = 0;
 	if (fstatat(parentfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (S_ISDIR(st.st_mode)) {
@@ -241,7 +230,7 @@ keep_replaced(sqlite3 *db, struct vault *v, int tree_id, int parentfd,
 	m.ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000LL +
 	    st.st_ctim.tv_nsec;
 	m.created_ns = now_ns();
-	snprintf(m.reason, sizeof m.reason, "restore-replaced");
+	snprintf(m.reason, sizeof m.reason, "%s", reason);
 	snprintf(m.state, sizeof m.state, "ok");
 	snprintf(m.path, sizeof m.path, "%s", path);
 	char vn[32];
@@ -249,6 +238,8 @@ keep_replaced(sqlite3 *db, struct vault *v, int tree_id, int parentfd,
 	/* flags 0: a symlink is linked as itself, never followed */
 	if (linkat(parentfd, name, v->versions_fd, vn, 0) < 0)
 		return -1;
+	if (kept)
+		*kept = m.id;
 	return store_insert_version(db, &m);
 }
 
@@ -296,10 +287,10 @@ open_source(sqlite3 *db, const struct tree_row *t, struct vault *v,
 	return open_live(db, t, dev, ino);
 }
 
-static int
+int
 write_back(sqlite3 *db, struct vault *v, int tree_id, int srcfd,
     const struct src_meta *sm, int rootfd, const char *rel,
-    const char *shown_path)
+    const char *shown_path, const char *reason, uint64_t *kept)
 {
 	char name[NAME_MAX + 1];
 	int pfd = open_parent(rootfd, rel, name, sizeof name);
@@ -331,7 +322,8 @@ write_back(sqlite3 *db, struct vault *v, int tree_id, int srcfd,
 	}
 	if (futimens(tmp, ts) < 0)
 		goto out;
-	if (keep_replaced(db, v, tree_id, pfd, name, shown_path) < 0) {
+	if (keep_replaced(db, v, tree_id, pfd, name, shown_path, reason,
+	    kept) < 0) {
 		fprintf(stderr, "vigil: %s: cannot keep the current file "
 		    "before replacing it (%s); not restored\n", shown_path,
 		    strerror(errno));
@@ -416,7 +408,8 @@ restore_one(sqlite3 *db, struct vault *v, const struct tree_row *t,
 	struct src_meta sm = { 0 };
 	if (ver)
 		version_meta(db, ver, &sm);
-	int rc = write_back(db, v, t->id, src, &sm, destfd, rel, path);
+	int rc = write_back(db, v, t->id, src, &sm, destfd, rel, path,
+	    "restore-replaced", NULL);
 	close(src);
 	if (rc < 0) {
 		fprintf(stderr, "vigil: %s: restore failed: %s\n", path,

@@ -37,4 +37,32 @@ int restore_run(sqlite3 *db, const struct restore_opts *o, FILE *out);
 int restore_resolve(sqlite3 *db, const char *path, int64_t t,
     uint64_t *version, uint64_t *dev, uint64_t *ino);
 
+/* ---- shared with rollback.c ---- */
+#include <limits.h>
+struct vault;
+struct tree_row {
+	int id;
+	char path[PATH_MAX];
+	char vault[PATH_MAX];
+	uint64_t dev;
+};
+struct src_meta {
+	uint32_t mode, uid, gid;
+	int64_t atime, mtime;
+	int have;
+};
+int find_tree(sqlite3 *db, const char *path, struct tree_row *t);
+int openat2_beneath(int dirfd, const char *rel, int flags, unsigned mode);
+int open_parent(int rootfd, const char *rel, char *name, size_t namelen);
+int version_meta(sqlite3 *db, uint64_t id, struct src_meta *m);
+/* Link what sits at parentfd/name into the vault as a version with this
+ * reason (its id in *kept; 0 if nothing was there). */
+int keep_replaced(sqlite3 *db, struct vault *v, int tree_id, int parentfd,
+    const char *name, const char *path, const char *reason, uint64_t *kept);
+/* Write srcfd's content and metadata to rootfd/rel (O_TMPFILE, then
+ * rename), keeping what it replaces as a version. */
+int write_back(sqlite3 *db, struct vault *v, int tree_id, int srcfd,
+    const struct src_meta *sm, int rootfd, const char *rel,
+    const char *shown_path, const char *reason, uint64_t *kept);
+
 #endif

@@ -18,5 +18,7 @@ for fs in ext4 xfs btrfs; do run ./primitives.sh $fs; done
 run ./crash.sh ext4
 run ./crash.sh xfs
 run ./failopen.sh
+run ./detect.sh ext4
+run ./detect.sh xfs
 echo "integration: $total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

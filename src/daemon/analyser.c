@@ -1,0 +1,278 @@
+/*
+ * analyser.c - the analysis threads: from "an actor changed a file" to an
+ * analysis the judge can score.
+ *
+ * DESIGN
+ * The notification thread submits jobs and never waits for them:
+ *   MODIFIED  a file was closed after a write and its before-version is in
+ *             the vault: compare the two (analyse_pair);
+ *   REPLACED  a file was renamed over: compare the version that lost its
+ *             name with what now sits at that path;
+ *   DELETED   a file was deleted: if the same group created a file beside
+ *             it whose name extends it (x.pdf -> x.pdf.gz, x.pdf.WNCRY),
+ *             compare the two (analyse_replacement); otherwise it is an
+ *             unexplained deletion;
+ *   NEWFILE   a small new file that may be a ransom note.
+ * Every job is counted against its actor's group until it is done: that
+ * count is the back-pressure the judge applies to the group's next opens.
+ * Files are opened beneath their tree without following symlinks; the
+ * opens are vigild's own and never wait on its permission path.
+ * Must not: block the notification thread, or hold any lock while
+ * reading file contents.
+ */
+#define _GNU_SOURCE
+#include "daemon.h"
+#include "../actor/actor.h"
+#include "../analyse/analyse.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../judge/judge.h"
+#include "../journal/index.h"
+#include "../journal/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ANALYSERS 2
+#define NOTE_MAX_SIZE 65536
+
+struct job {
+	enum job_kind kind;
+	struct tree *t;
+	const struct actor *a;
+	char *path;
+	uint64_t dev, ino, vid;
+	struct job *next;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *head, *tail;
+	unsigned long queued;
+	pthread_t th[ANALYSERS];
+	int running;
+} Q = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static atomic_ulong n_done, n_destroyed, n_suspect;
+
+static int
+path_allowed(const char *path)
+{
+	for (int i = 0; i < D.cfg.nallow_path; i++)
+		if (path_is_under(path, D.cfg.allow_path[i]))
+			return 1;
+	return 0;
+}
+
+void
+analyser_submit(enum job_kind kind, struct tree *t, const struct actor *a,
+    const char *path, uint64_t dev, uint64_t ino, uint64_t vid)
+{
+	if (!D.cfg.detect || a == NULL || path_allowed(path) ||
+	    judge_allowed(a))
+		return;
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL || (j->path = strdup(path)) == NULL) {
+		free(j);
+		return;
+	}
+	j->kind = kind;
+	j->t = t;
+	j->a = a;
+	j->dev = dev;
+	j->ino = ino;
+	j->vid = vid;
+	judge_job_added(a);
+	pthread_mutex_lock(&Q.mu);
+	if (Q.tail)
+		Q.tail->next = j;
+	else
+		Q.head = j;
+	Q.tail = j;
+	Q.queued++;
+	pthread_cond_signal(&Q.cv);
+	pthread_mutex_unlock(&Q.mu);
+}
+
+static void
+verdict(const struct job *j, const char *path, const struct analysis *an)
+{
+	if (an->verdict == V_DESTROYED)
+		atomic_fetch_add(&n_destroyed, 1);
+	else if (an->verdict == V_SUSPECT)
+		atomic_fetch_add(&n_suspect, 1);
+	if (an->verdict != V_CLEAN)
+		log_info("analyse: %s by pid %d (%s): %s: %s", path,
+		    (int)j->a->pid, j->a->comm, an->verdict == V_DESTROYED ?
+		    "destroyed" : "suspect", an->why);
+	judge_file(j->a, path, an);
+}
+
+/* The inode itself, through the fd vigild holds on it: the writer may
+ * have renamed it (x -> x.locked) before this job runs. */
+static int
+open_inode(uint64_t dev, uint64_t ino)
+{
+	int fd = -1;
+	index_lock();
+	struct ient *e = index_by_ino(dev, ino);
+	if (e && e->held_fd >= 0)
+		fd = fcntl(e->held_fd, F_DUPFD_CLOEXEC, 0);
+	index_unlock();
+	return fd;
+}
+
+static void
+run_modified(struct job *j)
+{
+	int b = vault_open_version(j->t->vault, j->vid);
+	int a = j->kind == JOB_MODIFIED ? open_inode(j->dev, j->ino) : -1;
+	if (a < 0)
+		a = tree_open(j->t, j->path, O_RDONLY | O_NONBLOCK | O_NOATIME);
+	struct stat st;
+	struct analysis an;
+	if (b >= 0 && a >= 0 && fstat(a, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (j->kind == JOB_REPLACED || (uint64_t)st.st_ino == j->ino)) {
+		int rc = j->kind == JOB_REPLACED ?
+		    analyse_replacement(b, a, 0, &an) :
+		    analyse_pair(b, a, 0, &an);
+		if (rc == 0)
+			verdict(j, j->path, &an);
+	}
+	if (b >= 0)
+		close(b);
+	if (a >= 0)
+		close(a);
+}
+
+static void
+run_deleted(struct job *j)
+{
+	char repl[PATH_MAX];
+	if (judge_find_replacement(j->a, j->path, repl, sizeof repl) < 0) {
+		judge_delete_unexplained(j->a, j->path);
+		return;
+	}
+	int b = vault_open_version(j->t->vault, j->vid);
+	int a = tree_open(j->t, repl, O_RDONLY | O_NONBLOCK | O_NOATIME);
+	struct stat st;
+	struct analysis an;
+	if (b >= 0 && a >= 0 && fstat(a, &st) == 0 && S_ISREG(st.st_mode) &&
+	    analyse_replacement(b, a, 0, &an) == 0)
+		verdict(j, j->path, &an);
+	else
+		judge_delete_unexplained(j->a, j->path);
+	if (b >= 0)
+		close(b);
+	if (a >= 0)
+		close(a);
+}
+
+static void
+run_newfile(struct job *j)
+{
+	const char *base = strrchr(j->path, '/');
+	base = base ? base + 1 : j->path;
+	int fd = tree_open(j->t, j->path, O_RDONLY | O_NONBLOCK | O_NOATIME);
+	if (fd < 0)
+		return;
+	struct stat st;
+	char buf[4096];
+	ssize_t n = -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size <= NOTE_MAX_SIZE)
+		n = pread(fd, buf, sizeof buf, 0);
+	close(fd);
+	if (n <= 0)
+		return;
+	int kw = judge_note_keywords(buf, (size_t)n);
+	if (kw || judge_note_name(base))
+		judge_note(j->a, j->path, kw);
+}
+
+static void
+run(struct job *j)
+{
+	switch (j->kind) {
+	case JOB_MODIFIED:
+	case JOB_REPLACED:
+		run_modified(j);
+		break;
+	case JOB_DELETED:
+		run_deleted(j);
+		break;
+	case JOB_NEWFILE:
+		run_newfile(j);
+		break;
+	}
+}
+
+static void *
+analyser_main(void *arg)
+{
+	(void)arg;
+	self_register_thread();
+	for (;;) {
+		pthread_mutex_lock(&Q.mu);
+		while (Q.head == NULL && !atomic_load(&D.stopping))
+			pthread_cond_wait(&Q.cv, &Q.mu);
+		struct job *j = Q.head;
+		if (j == NULL) {
+			pthread_mutex_unlock(&Q.mu);
+			break;
+		}
+		Q.head = j->next;
+		if (Q.head == NULL)
+			Q.tail = NULL;
+		Q.queued--;
+		pthread_mutex_unlock(&Q.mu);
+		run(j);
+		atomic_fetch_add(&n_done, 1);
+		judge_job_done(j->a);
+		free(j->path);
+		free(j);
+	}
+	return NULL;
+}
+
+int
+analyser_start(void)
+{
+	for (int i = 0; i < ANALYSERS; i++)
+		if (pthread_create(&Q.th[i], NULL, analyser_main, NULL) != 0)
+			return -1;
+	Q.running = 1;
+	return 0;
+}
+
+void
+analyser_stop(void)
+{
+	if (!Q.running)
+		return;
+	pthread_mutex_lock(&Q.mu);
+	pthread_cond_broadcast(&Q.cv);
+	pthread_mutex_unlock(&Q.mu);
+	for (int i = 0; i < ANALYSERS; i++)
+		pthread_join(Q.th[i], NULL);
+	Q.running = 0;
+}
+
+void
+analyser_counters(unsigned long *done, unsigned long *queued,
+    unsigned long *destroyed, unsigned long *suspect)
+{
+	pthread_mutex_lock(&Q.mu);
+	*queued = Q.queued;
+	pthread_mutex_unlock(&Q.mu);
+	*done = atomic_load(&n_done);
+	*destroyed = atomic_load(&n_destroyed);
+	*suspect = atomic_load(&n_suspect);
+}

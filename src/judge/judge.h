@@ -1,0 +1,92 @@
+/*
+ * judge.h - is this actor an attacker?  Indicators, score, verdict,
+ * back-pressure.
+ *
+ * Owns: grouping actors (threads, forked children and process trees)
+ * into groups, the behavioural indicators of each group, the explainable
+ * score against the configured threshold, the allowlist, the admission
+ * decision for a group's next open (allow, wait for analysis, deny), and
+ * the creation of incidents (which it hands to contain/ and records).
+ * Does not own: reading file contents (analyse/), the permission or
+ * notification loops (daemon/), undoing changes (recover/).
+ */
+#ifndef VIGIL_JUDGE_H
+#define VIGIL_JUDGE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../analyse/analyse.h"
+#include "../common/config.h"
+
+struct actor;
+struct jgroup;
+
+enum admit { ADMIT_ALLOW, ADMIT_DENY };
+
+/* Called once the configuration is final; `incident_cb` runs (on the
+ * analyser thread) after an incident's actor is frozen and recorded. */
+typedef void (*incident_cb)(uint64_t incident_id);
+void judge_init(const struct config *cfg, uint64_t first_incident_id,
+    incident_cb cb);
+
+/* The group an actor belongs to (created on first use; never freed). */
+struct jgroup *judge_group(const struct actor *a);
+uint64_t judge_group_id(const struct actor *a);   /* root actor id */
+/* vigil's own CLI (rollback, restore) is never judged. */
+void judge_trust_exe(const char *path);
+/* Allowlisted actors are never scored, throttled or contained. */
+int judge_allowed(const struct actor *a);
+
+/* ---- permission path ---- */
+/* Decide an open by a (counted: a write-open of existing, non-empty
+ * content, which will be analysed).  May wait,
+ * at most until deadline_ns (CLOCK_MONOTONIC), for the group's analysis
+ * to catch up.  `catch_up` lets the judge wait for the notification
+ * thread to drain events already queued (notify.c). */
+enum admit judge_admit(const struct actor *a, int counted,
+    uint64_t dev, uint64_t ino, int64_t deadline_ns,
+    void (*catch_up)(int64_t deadline_ns));
+/* Cheap check for the reader's fast path: must this read-only open go to
+ * a worker (contained group, or a suspicious group with work pending)? */
+int judge_needs_worker(const struct actor *a);
+
+/* ---- notification / analysis path ---- */
+void judge_closed(const struct actor *a, uint64_t dev, uint64_t ino);
+void judge_job_added(const struct actor *a);
+void judge_job_done(const struct actor *a);
+/* A file a changed was analysed. */
+void judge_file(const struct actor *a, const char *path,
+    const struct analysis *an);
+/* a deleted path and no replacement explained it. */
+void judge_delete_unexplained(const struct actor *a, const char *path);
+/* a renamed old -> new (files only). */
+void judge_rename(const struct actor *a, const char *oldp, const char *newp);
+/* a created a file; remembered to pair deletions with replacements. */
+void judge_created(const struct actor *a, const char *path);
+/* A new small file a wrote looks like a ransom note (has_keywords) or
+ * has a note-like name. */
+void judge_note(const struct actor *a, const char *path, int has_keywords);
+/* The newest file a's group created whose name starts with the deleted
+ * path's name (x.pdf -> x.pdf.gz, x.pdf.WNCRY) or shares its stem; 0 if
+ * found (path copied into out). */
+int judge_find_replacement(const struct actor *a, const char *deleted,
+    char *out, size_t outlen);
+
+/* ---- incidents ---- */
+/* Release (SIGCONT) or kill the processes frozen for an incident.
+ * Returns 0, or -1 if the daemon holds no such incident. */
+int judge_release(uint64_t incident_id);
+int judge_kill(uint64_t incident_id);
+/* Counters for "vigil status". */
+void judge_counters(unsigned long *groups, unsigned long *incidents,
+    unsigned long *waits, unsigned long *denied);
+
+/* Note detection helpers (exposed for unit tests). */
+int judge_note_name(const char *base);
+int judge_note_keywords(const char *buf, size_t len);
+/* The extension a rename added or changed ("" if none counts). */
+int judge_new_extension(const char *oldbase, const char *newbase,
+    char *ext, size_t extlen);
+
+#endif
