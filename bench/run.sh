@@ -55,7 +55,10 @@ fresh_fs() { # fs
 	rm -rf "$T/state"
 }
 start_vigild() {
-	timeout 3600 "$VIGILD" --foreground --protect "$T/mnt/share" --state-dir "$T/state" >>"$T/vigild.log" 2>&1 &
+	# $1 = "off": protection only (detect = off), the protect issue's run
+	local conf=()
+	if [ "${1:-on}" = off ]; then printf 'detect = off\n' >"$T/off.conf"; conf=(-c "$T/off.conf"); fi
+	timeout 3600 "$VIGILD" --foreground --protect "$T/mnt/share" --state-dir "$T/state" "${conf[@]}" >>"$T/vigild.log" 2>&1 &
 	VPID=$!
 	for _ in $(seq 600); do "$VIGIL" --state-dir "$T/state" status >/dev/null 2>&1 && return 0; sleep 0.1; done
 	echo "vigild did not start"; tail "$T/vigild.log"; exit 1
@@ -76,8 +79,8 @@ median() { sort -g | awk '{a[NR]=$1} END{print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[
 # timed FS WORKLOAD: runs prep_W (untimed) then run_W (timed) REPS times,
 # without and then with vigild; records ratio of medians.
 timed() {
-	local fs=$1 w=$2 base with ratio extra="" used0=0
-	: >"$T/t.base"; : >"$T/t.with"
+	local fs=$1 w=$2 base with off ratio ratio_off extra="" used0=0
+	: >"$T/t.base"; : >"$T/t.with"; : >"$T/t.off"
 	reps() { # OUTFILE: REPS untimed preps and timed runs; used0 = fs use before the last
 		for _ in $(seq "$REPS"); do
 			"prep_$w"; sync; used0=$(fs_used); local a; a=$(now)
@@ -85,19 +88,21 @@ timed() {
 		done
 	}
 	fresh_fs "$fs"; "setup_$w"; reps "$T/t.base"
-	fresh_fs "$fs"; "setup_$w"; start_vigild; reps "$T/t.with"
+	fresh_fs "$fs"; "setup_$w"; start_vigild off; reps "$T/t.off"; stop_vigild
+	fresh_fs "$fs"; "setup_$w"; start_vigild on; reps "$T/t.with"
 	sleep 1; sync
 	local journal=$(( $(fs_used) - used0 ))
 	read -r rss cpu < <(vstats)
 	stop_vigild
-	base=$(median <"$T/t.base"); with=$(median <"$T/t.with")
+	base=$(median <"$T/t.base"); with=$(median <"$T/t.with"); off=$(median <"$T/t.off")
 	ratio=$(echo "scale=3; $with / $base" | bc)
+	ratio_off=$(echo "scale=3; $off / $base" | bc)
 	if [ -n "${WRITTEN:-}" ] && [ "$WRITTEN" -gt 0 ]; then
 		extra=$(echo "scale=2; $journal / $WRITTEN" | bc)
 	fi
-	printf '%-8s %-6s base %8.3fs  vigild %8.3fs  ratio %6.3fx  rss %4s MB  cpu %6ss  journal/overwritten %s\n' \
-	    "$w" "$fs" "$base" "$with" "$ratio" "$rss" "$cpu" "${extra:--}"
-	RESULTS+=("| $w | $fs | $base | $with | **${ratio}×** | $rss | $cpu | ${extra:--} |")
+	printf '%-8s %-6s base %8.3fs  detect-off %8.3fs (%6.3fx)  detect-on %8.3fs  ratio %6.3fx  rss %4s MB  cpu %6ss  journal/overwritten %s\n' \
+	    "$w" "$fs" "$base" "$off" "$ratio_off" "$with" "$ratio" "$rss" "$cpu" "${extra:--}"
+	RESULTS+=("| $w | $fs | $base | $off | ${ratio_off}× | $with | **${ratio}×** | $rss | $cpu | ${extra:--} |")
 	WRITTEN=""
 }
 
@@ -196,7 +201,7 @@ PY
 	echo "openlat $fs  vigild, read opens: $r"
 	echo "openlat $fs  vigild, write opens (content already preserved): $w"
 	echo "openlat $fs  vigild's own handling time per event (mean): ${avg} us; rss ${rss} MB"
-	RESULTS+=("| openlat | $fs | $b | read: $r; write: $w | handling mean ${avg} µs | $rss | $cpu | - |")
+	RESULTS+=("| openlat | $fs | $b | - | - | read: $r; write: $w | handling mean ${avg} µs | $rss | $cpu | - |")
 }
 
 for fs in $FSLIST; do
@@ -208,8 +213,8 @@ done
 if [ -n "$OUT" ]; then
 	{
 		echo "<!-- bench/run.sh, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$ROOT" rev-parse --short HEAD), kernel $(uname -r), reps $REPS -->"
-		echo "| workload | fs | without vigild (s) | with vigild (s) | ratio | vigild RSS (MB) | vigild CPU (s) | journal bytes / byte overwritten |"
-		echo "|---|---|---|---|---|---|---|---|"
+		echo "| workload | fs | without vigild (s) | vigild, detect = off (s) | ratio | vigild, detect = on (s) | ratio | vigild RSS (MB) | vigild CPU (s) | journal bytes / byte overwritten |"
+		echo "|---|---|---|---|---|---|---|---|---|---|"
 		printf '%s\n' "${RESULTS[@]}"
 	} >>"$OUT"
 fi

@@ -320,5 +320,18 @@ actor_probe(pid_t tid, char *buf, size_t len, const struct actor **a)
 const struct actor *
 actor_from_pid(pid_t pid)
 {
-	return actor_from_tid(pid);
+	const struct actor *a = actor_from_tid(pid);
+	if (a)
+		return a;
+	/* Gone already: a short-lived process (one fork per file) often
+	 * exits before its notification is read.  The permission path saw
+	 * it moments ago; its slot still names it.  A pid recycled in that
+	 * window would be misattributed, which is why this is only a
+	 * fallback and only for processes that left no /proc entry. */
+	struct tid_slot *s = &C.tids[(unsigned)pid % TID_SLOTS];
+	pthread_mutex_lock(&C.mu);
+	if (s->tid == pid && s->a && s->a->pid == pid)
+		a = s->a;
+	pthread_mutex_unlock(&C.mu);
+	return a;
 }

@@ -352,7 +352,7 @@ handle_event(struct fanotify_event_metadata *m)
 		p += h->len;
 	}
 	const struct actor *a = NULL;
-	if (m->pid > 0 && pidfd >= 0)
+	if (m->pid > 0)
 		a = actor_from_pid(m->pid);
 	if (pidfd >= 0)
 		close(pidfd);

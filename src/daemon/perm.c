@@ -189,7 +189,16 @@ handle(struct slot *s)
 		/* back-pressure: wait for analysis of this actor's earlier
 		 * writes, never past half the permission deadline */
 		int64_t dl = s->t0 + (int64_t)D.cfg.perm_timeout_ms * 500000LL;
+		/* counted: may destroy content someone else made (a program
+		 * rewriting its own files, e.g. a database, is not held back) */
 		int counted = intent_is_destructive(in) && st.st_size > 0;
+		if (counted) {
+			index_lock();
+			struct ient *e = index_by_ino(st.st_dev, st.st_ino);
+			uint64_t cg = e ? e->created_group : 0;
+			index_unlock();
+			counted = !cg || cg != judge_group_id(s->a);
+		}
 		if (judge_admit(s->a, counted, st.st_dev, st.st_ino, dl,
 		    notify_catch_up) == ADMIT_DENY) {
 			s->deny = 1;

@@ -633,13 +633,19 @@ lock_group(const struct actor *a)
 /* ---- permission path ---- */
 
 static int
-backlog_locked(struct jgroup *g, int64_t now)
+openw_live(struct jgroup *g, int64_t now)
 {
-	int n = g->jobs;
+	int n = 0;
 	for (int i = 0; i < g->nopenw; i++)
 		if (now - g->openw[i].t < OPENW_TTL_NS)
 			n++;
 	return n;
+}
+
+static int
+backlog_locked(struct jgroup *g, int64_t now)
+{
+	return g->jobs + openw_live(g, now);
 }
 
 static void
@@ -681,14 +687,18 @@ timed_wait(int64_t until)
 }
 
 /* Must this open wait?  A group with a non-zero score waits for any
- * open while anything of it is unanalysed; a clean group only holds back
- * opens that may destroy existing content (counted), at analysis_backlog. */
+ * open while anything of it is unanalysed.  A clean group only holds back
+ * opens that may destroy existing content (counted): while
+ * analysis_backlog of its closed writes await analysis, or while it has
+ * OPENW_CLEAN writes open at once (many threads starting together). */
+#define OPENW_CLEAN 4
 static int
 must_wait_locked(struct jgroup *g, int counted, int64_t now)
 {
 	if (g->score > 0)
 		return backlog_locked(g, now) >= 1;
-	return counted && backlog_locked(g, now) >= (int)J.cfg->analysis_backlog;
+	return counted && (g->jobs >= (int)J.cfg->analysis_backlog ||
+	    openw_live(g, now) >= OPENW_CLEAN);
 }
 
 enum admit
