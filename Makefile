@@ -48,7 +48,8 @@ $(BUILD)/vigil: $(call obj,$(CLI))
 # ---- tests ----
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
-UNIT_DEPS = $(COMMON) $(JOURNAL) $(ANALYSE) src/actor/actor.c src/capture/intent.c
+UNIT_DEPS = $(COMMON) $(JOURNAL) $(ANALYSE) src/actor/actor.c src/capture/intent.c \
+            src/judge/judge.c src/contain/contain.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(call obj,$(UNIT_DEPS))
 	@mkdir -p $(dir $@)
