@@ -202,8 +202,17 @@ handle(struct slot *s)
 		if (judge_admit(s->a, counted, st.st_dev, st.st_ino, dl,
 		    notify_catch_up) == ADMIT_DENY) {
 			s->deny = 1;
-			store_event(now_ns(), aid, "denied", path, NULL,
-			    st.st_dev, st.st_ino, 0);
+			/* an O_CREAT open creates the file before it is
+			 * checked: a denied one leaves an empty file that
+			 * the actor made, which rollback must remove */
+			index_lock();
+			struct ient *e = index_by_ino(st.st_dev, st.st_ino);
+			int made = st.st_size == 0 && (e == NULL ||
+			    (e->created_group &&
+			    e->created_group == judge_group_id(s->a)));
+			index_unlock();
+			store_event(now_ns(), aid, made ? "denied-create" :
+			    "denied", path, NULL, st.st_dev, st.st_ino, 0);
 			return;
 		}
 	}

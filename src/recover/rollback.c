@@ -7,7 +7,9 @@
  * in order.  Rollback walks those events newest first and undoes each one
  * whose effect is still in place:
  *   rename a -> b        b is moved back to a (never over anything);
- *   create p             the file it made (same inode) leaves p for the
+ *   create p             (or an O_CREAT open denied after the verdict,
+ *                        which leaves an empty file behind)
+ *                        the file it made (same inode) leaves p for the
  *                        vault ("quarantine": a version with reason
  *                        rollback-removed);
  *   open-write p         (the first one per inode) the content preserved
@@ -471,6 +473,8 @@ undo_create(struct rb *r, const struct ev *e)
 	if (e->ino == 0 || (uint64_t)st.st_ino != e->ino ||
 	    (uint64_t)st.st_dev != e->dev)
 		return;           /* another file now has that name */
+	if (e->op[0] == 'd' && st.st_size != 0)
+		return;           /* a denied create left it empty; not this */
 	if (written_by_other(r, e->dev, e->ino, e->time)) {
 		conflict(r, e->path, "created by the actor but since written "
 		    "by another program: left in place");
@@ -601,7 +605,8 @@ walk_back(struct rb *r, struct ev *v, size_t n)
 			continue;
 		if (strcmp(e->op, "rename") == 0)
 			undo_rename(r, e);
-		else if (strcmp(e->op, "create") == 0)
+		else if (strcmp(e->op, "create") == 0 ||
+		    strcmp(e->op, "denied-create") == 0)
 			undo_create(r, e);
 		else if (strncmp(e->op, "open-", 5) == 0 &&
 		    first_write_of_inode(v, n, k))
