@@ -368,14 +368,17 @@ was_created(const struct rb *r, const struct ev *e)
 	return 0;
 }
 
-/* Did another actor write this inode after time t? */
+/* Did another actor write this inode after time t?  Fills why with the
+ * first such event ("close-write by actor 12 (sed)"). */
 static int
-written_by_other(struct rb *r, uint64_t dev, uint64_t ino, int64_t t)
+written_by_other(struct rb *r, uint64_t dev, uint64_t ino, int64_t t,
+    char *why, size_t wlen)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(r->db, "SELECT actor_id FROM events WHERE dev=? "
-	    "AND ino=? AND time>? AND op IN ('open-write','open-trunc',"
-	    "'open-unknown','close-write')", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(r->db, "SELECT e.actor_id, e.op, a.comm FROM "
+	    "events e LEFT JOIN actors a ON a.id=e.actor_id WHERE e.dev=? AND "
+	    "e.ino=? AND e.time>? AND e.op IN ('open-write','open-trunc',"
+	    "'close-write')", -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)dev);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)ino);
@@ -384,6 +387,11 @@ written_by_other(struct rb *r, uint64_t dev, uint64_t ino, int64_t t)
 	while (!other && sqlite3_step(st) == SQLITE_ROW) {
 		int64_t a = sqlite3_column_int64(st, 0);
 		other = a > 0 && !has_actor(r, a);
+		if (other && why)
+			snprintf(why, wlen, "%s by actor %lld (%s)",
+			    (const char *)sqlite3_column_text(st, 1),
+			    (long long)a, sqlite3_column_text(st, 2) ?
+			    (const char *)sqlite3_column_text(st, 2) : "?");
 	}
 	sqlite3_finalize(st);
 	return other;
@@ -475,9 +483,11 @@ undo_create(struct rb *r, const struct ev *e)
 		return;           /* another file now has that name */
 	if (e->op[0] == 'd' && st.st_size != 0)
 		return;           /* a denied create left it empty; not this */
-	if (written_by_other(r, e->dev, e->ino, e->time)) {
-		conflict(r, e->path, "created by the actor but since written "
-		    "by another program: left in place");
+	char why[160], note[256];
+	if (written_by_other(r, e->dev, e->ino, e->time, why, sizeof why)) {
+		snprintf(note, sizeof note, "created by the actor but since "
+		    "written by another program (%s): left in place", why);
+		conflict(r, e->path, note);
 		return;
 	}
 	uint64_t kept = 0;
@@ -509,10 +519,12 @@ undo_write(struct rb *r, const struct ev *e)
 	if (stat_beneath(r, ti, e->path, &st) < 0 ||
 	    (uint64_t)st.st_ino != e->ino || (uint64_t)st.st_dev != e->dev)
 		return;           /* gone or replaced: handled by its own event */
-	if (written_by_other(r, e->dev, e->ino, e->time)) {
-		conflict(r, e->path, "written by another program after the "
-		    "actor: left as is (its earlier versions stay in the "
-		    "journal)");
+	char why[160], note[256];
+	if (written_by_other(r, e->dev, e->ino, e->time, why, sizeof why)) {
+		snprintf(note, sizeof note, "written by another program after "
+		    "the actor (%s): left as is (its earlier versions stay in "
+		    "the journal)", why);
+		conflict(r, e->path, note);
 		return;
 	}
 	uint64_t vid = version_before(r, e);
