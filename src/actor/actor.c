@@ -47,8 +47,8 @@ actor_cache_init(uint64_t first_id, actor_new_cb cb, void *arg)
 	C.cb_arg = arg;
 }
 
-static ssize_t
-read_proc(pid_t pid, const char *what, char *buf, size_t len)
+ssize_t
+actor_read_proc(pid_t pid, const char *what, char *buf, size_t len)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, what);
@@ -121,7 +121,7 @@ static void
 read_cmdline(pid_t pid, char *out, size_t len)
 {
 	char buf[ACTOR_CMD_MAX];
-	ssize_t n = read_proc(pid, "cmdline", buf, sizeof buf);
+	ssize_t n = actor_read_proc(pid, "cmdline", buf, sizeof buf);
 	out[0] = '\0';
 	if (n <= 0)
 		return;
@@ -140,7 +140,7 @@ read_cgroup(pid_t pid, char *out, size_t len)
 {
 	char buf[1024];
 	out[0] = '\0';
-	if (read_proc(pid, "cgroup", buf, sizeof buf) <= 0)
+	if (actor_read_proc(pid, "cgroup", buf, sizeof buf) <= 0)
 		return;
 	/* cgroup v2: "0::/path" */
 	char *p = strstr(buf, "0::");
@@ -189,7 +189,7 @@ resolve_process_locked(pid_t pid, uint64_t start, pid_t ppid,
 	char buf[2048];
 	pid_t tg;
 	uid_t uid = (uid_t)-1;
-	if (read_proc(pid, "status", buf, sizeof buf) > 0)
+	if (actor_read_proc(pid, "status", buf, sizeof buf) > 0)
 		actor_parse_status(buf, &tg, &uid);
 	a->uid = uid;
 	ssize_t n = 0;
@@ -213,7 +213,7 @@ resolve_process_locked(pid_t pid, uint64_t start, pid_t ppid,
 		pid_t pp;
 		uint64_t pstart;
 		char pcomm[17];
-		if (read_proc(ppid, "stat", buf, sizeof buf) > 0 &&
+		if (actor_read_proc(ppid, "stat", buf, sizeof buf) > 0 &&
 		    actor_parse_stat(buf, &pp, &pstart, pcomm) == 0) {
 			struct actor *p = resolve_process_locked(ppid, pstart,
 			    pp, pcomm, depth + 1);
@@ -238,7 +238,7 @@ actor_from_tid(pid_t tid)
 	pid_t ppid;
 	uint64_t start;
 	char comm[17];
-	if (read_proc(tid, "stat", buf, sizeof buf) <= 0 ||
+	if (actor_read_proc(tid, "stat", buf, sizeof buf) <= 0 ||
 	    actor_parse_stat(buf, &ppid, &start, comm) < 0)
 		return NULL;
 	struct tid_slot *s = &C.tids[(unsigned)tid % TID_SLOTS];
@@ -253,14 +253,14 @@ actor_from_tid(pid_t tid)
 	pid_t tgid = tid;
 	uid_t uid;
 	char sbuf[2048];
-	if (read_proc(tid, "status", sbuf, sizeof sbuf) > 0)
+	if (actor_read_proc(tid, "status", sbuf, sizeof sbuf) > 0)
 		actor_parse_status(sbuf, &tgid, &uid);
 	uint64_t pstart = start;
 	pid_t pppid = ppid;
 	char pcomm[17];
 	snprintf(pcomm, sizeof pcomm, "%s", comm);
 	if (tgid != tid) {
-		if (read_proc(tgid, "stat", buf, sizeof buf) <= 0 ||
+		if (actor_read_proc(tgid, "stat", buf, sizeof buf) <= 0 ||
 		    actor_parse_stat(buf, &pppid, &pstart, pcomm) < 0)
 			return NULL;
 	}

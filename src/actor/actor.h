@@ -61,6 +61,9 @@ ssize_t actor_probe(pid_t tid, char *buf, size_t len, const struct actor **a);
 /* Same for a process id from a notification event. */
 const struct actor *actor_from_pid(pid_t pid);
 
+/* Read /proc/<pid>/<what> into buf (NUL-terminated); bytes or -1. */
+ssize_t actor_read_proc(pid_t pid, const char *what, char *buf, size_t len);
+
 /* Parsing helpers, exposed for unit tests. */
 int actor_parse_stat(const char *buf, pid_t *ppid, uint64_t *start,
     char comm[17]);

@@ -766,7 +766,7 @@ seg_id(const uint8_t *p, size_t n, uint8_t fs)
 }
 
 /* HL7 v2: "MSH" + field separator + encoding characters, then segments
- * separated by CR (LF and CRLF tolerated), each "XXX" + separator. */
+ * separated by CR (LF and CRLF tolerated), each a three-letter segment id + separator. */
 static int
 is_hl7(const uint8_t *p, size_t len)
 {

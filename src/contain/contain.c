@@ -41,17 +41,9 @@
 static int
 read_stat(pid_t pid, pid_t *ppid, uint64_t *start, int *kernel)
 {
-	char path[64], buf[1024], comm[17];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if (actor_parse_stat(buf, ppid, start, comm) < 0)
+	char buf[1024], comm[17];
+	if (actor_read_proc(pid, "stat", buf, sizeof buf) <= 0 ||
+	    actor_parse_stat(buf, ppid, start, comm) < 0)
 		return -1;
 	/* kernel threads descend from kthreadd (pid 2) */
 	*kernel = (pid == 2 || *ppid == 2);

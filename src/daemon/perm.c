@@ -190,27 +190,24 @@ handle(struct slot *s)
 		 * writes, never past half the permission deadline */
 		int64_t dl = s->t0 + (int64_t)D.cfg.perm_timeout_ms * 500000LL;
 		/* counted: may destroy content someone else made (a program
-		 * rewriting its own files, e.g. a database, is not held back) */
-		int counted = intent_is_destructive(in) && st.st_size > 0;
-		if (counted) {
-			index_lock();
-			struct ient *e = index_by_ino(st.st_dev, st.st_ino);
-			uint64_t cg = e ? e->created_group : 0;
-			index_unlock();
-			counted = !cg || cg != judge_group_id(s->a);
-		}
+		 * rewriting its own files, e.g. a database, is not held back).
+		 * made: this inode was created by the actor's own group (or
+		 * is not indexed yet: created by this very open) */
+		index_lock();
+		struct ient *e = index_by_ino(st.st_dev, st.st_ino);
+		int known = e != NULL;
+		uint64_t cg = e ? e->created_group : 0;
+		index_unlock();
+		int own = cg && cg == judge_group_id(s->a);
+		int counted = intent_is_destructive(in) && st.st_size > 0 &&
+		    !own;
 		if (judge_admit(s->a, counted, st.st_dev, st.st_ino, dl,
 		    notify_catch_up) == ADMIT_DENY) {
 			s->deny = 1;
 			/* an O_CREAT open creates the file before it is
 			 * checked: a denied one leaves an empty file that
 			 * the actor made, which rollback must remove */
-			index_lock();
-			struct ient *e = index_by_ino(st.st_dev, st.st_ino);
-			int made = st.st_size == 0 && (e == NULL ||
-			    (e->created_group &&
-			    e->created_group == judge_group_id(s->a)));
-			index_unlock();
+			int made = st.st_size == 0 && (!known || own);
 			store_event(now_ns(), aid, made ? "denied-create" :
 			    "denied", path, NULL, st.st_dev, st.st_ino, 0);
 			return;

@@ -620,12 +620,11 @@ lock_group(const struct actor *a)
 	if (a == NULL || J.cfg == NULL || !J.cfg->detect || judge_allowed(a))
 		return NULL;
 	pthread_mutex_lock(&J.mu);
-	struct jgroup *g = group_locked(a);
+	struct jgroup *g = group_locked(a);   /* adds a as a member */
 	if (g == NULL) {
 		pthread_mutex_unlock(&J.mu);
 		return NULL;
 	}
-	add_member_locked(g, a);
 	g->last_ns = now_ns();
 	return g;
 }

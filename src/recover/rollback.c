@@ -243,34 +243,6 @@ rel_of(struct rb *r, int ti, const char *path)
 	return s;
 }
 
-/* lstat of path beneath its tree, never following a link. */
-static int
-stat_beneath(struct rb *r, int ti, const char *path, struct stat *st)
-{
-	char name[NAME_MAX + 1];
-	const char *rel = rel_of(r, ti, path);
-	char parent[PATH_MAX];
-	snprintf(parent, sizeof parent, "%s", rel);
-	char *sl = strrchr(parent, '/');
-	snprintf(name, sizeof name, "%s", sl ? sl + 1 : parent);
-	int pfd;
-	if (sl) {
-		*sl = '\0';
-		pfd = openat2_beneath(r->rootfd[ti], parent, O_RDONLY |
-		    O_DIRECTORY, 0);
-	} else {
-		pfd = openat2_beneath(r->rootfd[ti], ".", O_RDONLY |
-		    O_DIRECTORY, 0);
-	}
-	if (pfd < 0)
-		return -1;
-	int rc = fstatat(pfd, name, st, AT_SYMLINK_NOFOLLOW);
-	int e = errno;
-	close(pfd);
-	errno = e;
-	return rc;
-}
-
 /* Open the existing parent of path (never creating it). */
 static int
 parent_beneath(struct rb *r, int ti, const char *path, char *name,
@@ -285,6 +257,21 @@ parent_beneath(struct rb *r, int ti, const char *path, char *name,
 		*sl = '\0';
 	return openat2_beneath(r->rootfd[ti], sl ? parent : ".", O_RDONLY |
 	    O_DIRECTORY, 0);
+}
+
+/* lstat of path beneath its tree, never following a link. */
+static int
+stat_beneath(struct rb *r, int ti, const char *path, struct stat *st)
+{
+	char name[NAME_MAX + 1];
+	int pfd = parent_beneath(r, ti, path, name, sizeof name);
+	if (pfd < 0)
+		return -1;
+	int rc = fstatat(pfd, name, st, AT_SYMLINK_NOFOLLOW);
+	int e = errno;
+	close(pfd);
+	errno = e;
+	return rc;
 }
 
 /* ---- reporting ---- */
