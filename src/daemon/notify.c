@@ -284,7 +284,7 @@ on_delete(struct tree *t, const char *path, int isdir, const struct actor *a)
 static void
 on_rename(struct dname *o, struct dname *n, int isdir, const struct actor *a)
 {
-	uint64_t aid = a ? a->id : 0;
+	uint64_t aid = a ? a->id : 0, mdev = 0, mino = 0;
 	char op[PATH_MAX], np[PATH_MAX];
 	int old_in = resolve_dir(o) == 0 && full_path(o, op, sizeof op) == 0;
 	int new_in = resolve_dir(n) == 0 && full_path(n, np, sizeof np) == 0;
@@ -302,7 +302,8 @@ on_rename(struct dname *o, struct dname *n, int isdir, const struct actor *a)
 	} else if (nt) {
 		index_lock();
 		struct ient *m = old_in ? index_by_path(op) : NULL;
-		uint64_t mdev = m ? m->dev : 0, mino = m ? m->ino : 0;
+		mdev = m ? m->dev : 0;
+		mino = m ? m->ino : 0;
 		index_unlock();
 		name_gone(nt, np, "rename-over", a, mino);
 		if (old_in && a)
@@ -319,8 +320,10 @@ on_rename(struct dname *o, struct dname *n, int isdir, const struct actor *a)
 			hold_path(nt, np);
 		}
 	}
+	/* the moved inode is journaled so that rollback can order this
+	 * rename against the permission events of the same inode */
 	store_event(now_ns(), aid, "rename", old_in ? op : NULL,
-	    new_in ? np : NULL, 0, 0, 0);
+	    new_in ? np : NULL, mdev, mino, 0);
 }
 
 static void

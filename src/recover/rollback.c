@@ -203,6 +203,89 @@ load_events(struct rb *r, size_t *n)
 	return v;
 }
 
+/*
+ * Put events back in the order they happened.  Permission events (open-*,
+ * denied*) are journaled by the thread that answers them, renames by the
+ * notification thread a little later, so "rename a -> b; open b" can be
+ * journaled as "open b; rename a -> b".  Walking that backwards would
+ * rename b back to a before the open's pre-image is written to b, and the
+ * write-back would find nothing at b.  The rule: an event of inode X at
+ * path p that is followed by a rename of X *to* p (the next rename of X,
+ * from another name) happened after that rename, so it is sorted just
+ * behind it.  key = 2 * id, or 2 * rename id + 1 for a moved event.
+ */
+struct ordkey {
+	int64_t key, id;
+	size_t at;
+};
+
+static int
+cmp_inode_id(const void *a, const void *b, void *arg)
+{
+	const struct ev *v = arg;
+	const struct ev *x = &v[*(const size_t *)a], *y = &v[*(const size_t *)b];
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	const struct ordkey *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+moved_into(const struct ev *e, const struct ev *ren)
+{
+	return e->path && ren->path && ren->path2 &&
+	    strcmp(e->path, ren->path2) == 0 && strcmp(e->path, ren->path) != 0;
+}
+
+static void
+order_events(struct ev *v, size_t n)
+{
+	size_t *idx = malloc(n * sizeof *idx);
+	struct ordkey *k = malloc(n * sizeof *k);
+	struct ev *out = malloc(n * sizeof *out);
+	if (idx == NULL || k == NULL || out == NULL || n < 2)
+		goto done;   /* journal order: right nearly always */
+	for (size_t i = 0; i < n; i++) {
+		idx[i] = i;
+		k[i] = (struct ordkey){ .key = 2 * v[i].id, .id = v[i].id,
+		    .at = i };
+	}
+	qsort_r(idx, n, sizeof *idx, cmp_inode_id, v);
+	for (size_t a = 0; a < n; a++) {
+		const struct ev *e = &v[idx[a]];
+		if (e->ino == 0 || strcmp(e->op, "rename") == 0)
+			continue;
+		for (size_t b = a + 1; b < n; b++) {
+			const struct ev *f = &v[idx[b]];
+			if (f->dev != e->dev || f->ino != e->ino)
+				break;
+			if (strcmp(f->op, "rename") != 0)
+				continue;
+			if (moved_into(e, f))
+				k[idx[a]].key = 2 * f->id + 1;
+			break;
+		}
+	}
+	qsort(k, n, sizeof *k, cmp_key);
+	for (size_t i = 0; i < n; i++)
+		out[i] = v[k[i].at];
+	memcpy(v, out, n * sizeof *v);
+done:
+	free(idx);
+	free(k);
+	free(out);
+}
+
 /* ---- trees ---- */
 
 static int
@@ -801,6 +884,8 @@ rollback_run(sqlite3 *db, uint64_t incident, int dry, int undo, int json,
 		}
 		size_t n = 0;
 		struct ev *v = load_events(&r, &n);
+		if (v)
+			order_events(v, n);
 		collect_created(&r, v, n);
 		walk_back(&r, v, n);
 		for (size_t i = 0; i < n; i++) {

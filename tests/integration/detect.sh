@@ -119,7 +119,13 @@ while read -r beh mode; do
 	fi
 	diffs=$(manifest "$S" | diff "$MAN" - | grep -c '^[<>]')
 	check "$beh: every file byte-identical after rollback ($diffs differing lines)" test "$diffs" -eq 0
-	[ "$diffs" -eq 0 ] || { manifest "$S" | diff "$MAN" -; cat "$T/rb$n.log" 2>/dev/null; }
+	if [ "$diffs" -ne 0 ]; then  # enough to diagnose from a CI log
+		manifest "$S" | diff "$MAN" -; cat "$T/rb$n.log" 2>/dev/null
+		"$VIGIL" --state-dir "$SD" events 2>&1 | tail -40
+		sqlite3 "$SD/journal.db" "SELECT id,op,dev,ino,version_id,actor_id,path FROM events ORDER BY id DESC LIMIT 40" 2>&1
+		"$VIGIL" --state-dir "$SD" show "$id" 2>&1 | tail -30
+		tail -30 "$T/vigild.log"
+	fi
 	kill -9 $RP 2>/dev/null; wait $RP 2>/dev/null
 	stop_vigild
 done <<<"$CASES"
