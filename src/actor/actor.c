@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "actor.h"
+#include "smb.h"
 #include "../common/log.h"
 #include "../common/util.h"
 
@@ -208,6 +209,10 @@ resolve_process_locked(pid_t pid, uint64_t start, pid_t ppid,
 	const char *base = strrchr(a->exe, '/');
 	a->is_smbd = strcmp(a->comm, "smbd") == 0 ||
 	    (base && strcmp(base + 1, "smbd") == 0);
+	/* one smbd per client connection: its TCP peer is the client */
+	if (a->is_smbd && smb_peer_of(pid, a->smb_client,
+	    sizeof a->smb_client) < 0)
+		a->smb_client[0] = '\0';
 	a->id = C.next_id++;
 	if (ppid > 1 && depth < MAX_CHAIN) {
 		pid_t pp;

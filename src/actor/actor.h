@@ -31,6 +31,7 @@ struct actor {
 	void *_Atomic group;     /* judge.c's group, set on first use */
 	_Atomic int allow;       /* judge.c's allowlist answer, cached */
 	int is_smbd;
+	char smb_client[48];     /* an smbd's client address, or "" */
 	int is_kernel;           /* kernel thread (e.g. nfsd) */
 	char comm[17];
 	char exe[ACTOR_EXE_MAX];

@@ -45,6 +45,7 @@ config_defaults(struct config *c)
 	c->backpressure_ms = 2000;
 	c->rollback_auto = 1;
 	c->kill_policy = KILL_AFTER_ROLLBACK;
+	c->smb_ban = 1;                /* address */
 }
 
 void
@@ -245,6 +246,23 @@ set_allow_path(struct config *c, const char *v, char *msg, size_t len)
 }
 
 static int
+apply_smb(struct config *c, const char *key, const char *v, char *msg,
+    size_t len)
+{
+	/* the order of enum smb_ban_mode */
+	static const char *const ban[] = { "off", "address", "user", "both",
+		NULL };
+	if (strcmp(key, "smb_ban") == 0)
+		return set_choice(v, ban, &c->smb_ban, msg, len);
+	if (strcmp(key, "smb_conf") == 0)
+		return set_path(v, c->smb_conf, sizeof c->smb_conf, msg, len);
+	if (strcmp(key, "smb_ban_file") == 0)
+		return set_path(v, c->smb_ban_file, sizeof c->smb_ban_file, msg,
+		    len);
+	return 1;
+}
+
+static int
 apply_detect(struct config *c, const char *key, const char *v, char *msg,
     size_t len)
 {
@@ -272,7 +290,7 @@ apply_detect(struct config *c, const char *key, const char *v, char *msg,
 		return set_allow_user(c, v, msg, len);
 	if (strcmp(key, "allow_path") == 0)
 		return set_allow_path(c, v, msg, len);
-	return 1;
+	return apply_smb(c, key, v, msg, len);
 }
 
 int

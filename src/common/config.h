@@ -50,6 +50,10 @@ struct config {
 	int nallow_uid;
 	char *allow_path[CONFIG_MAX_ALLOW];
 	int nallow_path;
+	/* Samba (actor/smb.c, contain/smbban.c) */
+	char smb_conf[PATH_MAX];       /* "" = Samba's default smb.conf */
+	int smb_ban;                   /* enum smb_ban_mode */
+	char smb_ban_file[PATH_MAX];   /* "" = STATE_DIR/smb-ban.conf */
 };
 
 /* The built-in text of etc/vigil.conf. */

@@ -16,6 +16,7 @@
 #include "../journal/index.h"
 #include "../journal/store.h"
 #include "../judge/judge.h"
+#include "../contain/smbban.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -86,6 +87,21 @@ status_json(FILE *f)
 	    queued, destroyed, suspect, waits, denied);
 }
 
+/* "release ID" also lets a banned SMB client back in. */
+static void
+lift_smb_ban(unsigned long long id)
+{
+	char err[512];
+	int rc = smbban_remove(D.cfg.smb_ban_file, id, err, sizeof err);
+	if (rc < 0)
+		log_warnx("incident %llu: cannot lift the SMB ban: %s", id, err);
+	else if (rc == 1 && smbban_reload(D.cfg.smb_conf) < 0)
+		log_warnx("incident %llu: SMB ban removed from %s, but smbd "
+		    "did not reload it", id, D.cfg.smb_ban_file);
+	else if (rc == 1)
+		log_warnx("incident %llu: SMB ban lifted", id);
+}
+
 /* "release ID", "rolled-back ID": act on an incident's frozen processes */
 static void
 incident_cmd(FILE *f, const char *req)
@@ -101,6 +117,7 @@ incident_cmd(FILE *f, const char *req)
 	if (strcmp(cmd, "release") == 0) {
 		rc = judge_release(id);
 		done = "released";
+		lift_smb_ban(id);
 	} else if (D.cfg.kill_policy == KILL_AFTER_ROLLBACK) {
 		rc = judge_kill(id);
 		done = "killed";

@@ -13,6 +13,8 @@
  * rollback has finished, the frozen processes are killed (kill =
  * after-rollback).  With "rollback = manual" nothing happens here: the
  * actor stays frozen until "vigil rollback ID" or "vigil release ID".
+ * An SMB client is handled first, whatever the rollback mode: it is
+ * banned (contain/smbban.c) and its smbd processes are ended.
  * Must not: run on the permission path or block the analyser threads.
  */
 #define _GNU_SOURCE
@@ -20,6 +22,8 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "../judge/judge.h"
+#include "../actor/smb.h"
+#include "../contain/smbban.h"
 #include "../journal/store.h"
 
 #include <errno.h>
@@ -115,9 +119,52 @@ run_rollback(uint64_t id)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/* An SMB client: name it, ban it, end its connections.  The ban comes
+ * before the kill so that the client's automatic reconnect already
+ * fails; the share keeps serving every other client throughout. */
+static void
+contain_smb_client(uint64_t id)
+{
+	char addr[48], user[64];
+	if (judge_incident_client(id, addr, sizeof addr, user, sizeof user) <
+	    0)
+		return;
+	smb_directory_refresh_now();        /* user and machine names */
+	struct smb_session s;
+	int known = smb_directory_by_addr(addr, &s) == 0;
+	judge_incident_client(id, addr, sizeof addr, user, sizeof user);
+	judge_incident_update(id);
+	unsigned long long iid = (unsigned long long)id;
+	if (D.cfg.smb_ban != SMB_BAN_OFF) {
+		char err[512];
+		if (smbban_add(D.cfg.smb_ban_file, D.cfg.smb_ban, id, addr,
+		    user, err, sizeof err) < 0)
+			log_warnx("incident %llu: cannot ban SMB client %s: %s",
+			    iid, addr, err);
+		else if (smbban_reload(D.cfg.smb_conf) < 0)
+			log_warnx("incident %llu: SMB client %s written to %s, "
+			    "but \"smbcontrol smbd reload-config\" failed: "
+			    "the ban holds from smbd's next reload", iid, addr,
+			    D.cfg.smb_ban_file);
+		else
+			log_warnx("incident %llu: SMB client %s (user %s, "
+			    "machine %s) banned in %s until vigil release %llu",
+			    iid, addr, user[0] ? user : "?",
+			    known ? s.machine : "?", D.cfg.smb_ban_file, iid);
+	}
+	/* a frozen smbd still holds its opens, leases and locks, which
+	 * other clients would wait on: end it now, the journal has what
+	 * rollback needs */
+	judge_kill(id);
+	int n = smbban_end_sessions(addr);
+	log_warnx("incident %llu: SMB client %s: its smbd processes ended "
+	    "(%d more found)", iid, addr, n);
+}
+
 static void
 handle(uint64_t id)
 {
+	contain_smb_client(id);
 	if (!D.cfg.rollback_auto)
 		return;
 	store_flush();

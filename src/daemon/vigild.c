@@ -10,6 +10,8 @@
  */
 #define _GNU_SOURCE
 #include "daemon.h"
+#include "../actor/smb.h"
+#include "../contain/smbban.h"
 #include "../actor/actor.h"
 #include "../common/log.h"
 #include "../common/util.h"
@@ -410,6 +412,8 @@ on_new_actor(const struct actor *a, void *arg)
 {
 	(void)arg;
 	store_actor(a);
+	if (a->smb_client[0])
+		smb_directory_poke();   /* learn its user and machine */
 }
 
 static void
@@ -479,6 +483,16 @@ start_protection(void)
 	judge_init(&D.cfg, store_max_id(D.db, "incidents") + 1,
 	    respond_incident);
 	respond_init();
+	if (D.cfg.smb_ban_file[0] == '\0')
+		snprintf(D.cfg.smb_ban_file, sizeof D.cfg.smb_ban_file,
+		    "%s/smb-ban.conf", D.cfg.state_dir);
+	char berr[512];
+	if (D.cfg.smb_ban != SMB_BAN_OFF &&
+	    smbban_init(D.cfg.smb_ban_file, berr, sizeof berr) < 0)
+		log_warnx("smb: ban file: %s", berr);
+	if (smb_directory_start(D.cfg.smb_conf) < 0)
+		log_warnx("smb: no session directory thread: incidents will "
+		    "name SMB clients by address only");
 	if (analyser_start() < 0 || perm_start() < 0 || notify_start() < 0)
 		fatalx("cannot start event threads");
 	if (control_start(D.cfg.state_dir) < 0)
@@ -511,6 +525,7 @@ stop_protection(void)
 	notify_stop();
 	analyser_stop();
 	respond_stop();
+	smb_directory_stop();
 	control_stop();
 	retention_stop();
 	store_writer_stop();

@@ -37,6 +37,7 @@
 #define _GNU_SOURCE
 #include "judge.h"
 #include "../actor/actor.h"
+#include "../actor/smb.h"
 #include "../common/json.h"
 #include "../common/log.h"
 #include "../common/util.h"
@@ -86,6 +87,7 @@ struct evidence {
 struct jgroup {
 	const struct actor *root;
 	struct jgroup *next;
+	char smb[48];        /* an SMB client's address: the group's key */
 	int64_t first_ns, last_ns;
 	/* members, for freezing and for rollback */
 	const struct actor *member[MEMBERS];
@@ -198,15 +200,19 @@ group_locked(const struct actor *a)
 	struct jgroup *g = atomic_load(&((struct actor *)a)->group);
 	if (g)
 		return g;
+	/* on a file server the actor is the client: every smbd serving one
+	 * client address is one group, and no two clients share one */
 	const struct actor *root = group_root(a);
 	for (g = J.groups; g; g = g->next)
-		if (g->root == root)
+		if (a->smb_client[0] ? strcmp(g->smb, a->smb_client) == 0 :
+		    g->root == root && g->smb[0] == '\0')
 			break;
 	if (g == NULL) {
 		g = calloc(1, sizeof *g);
 		if (g == NULL)
 			return NULL;
 		g->root = root;
+		snprintf(g->smb, sizeof g->smb, "%s", a->smb_client);
 		g->first_ns = now_ns();
 		g->next = J.groups;
 		J.groups = g;
@@ -474,6 +480,55 @@ score_of(struct indicator *ind, int n)
 
 /* ---- incidents ---- */
 
+/* The SMB client as far as known now (smbstatus may not have answered
+ * yet: then only the address, which is always known). */
+/* The client's user: from smbstatus, else from the smbd processes
+ * themselves (smbd takes the user's uid while it serves a session). */
+static void
+smb_user_locked(struct jgroup *g, const struct smb_session *s, int known,
+    char *user, size_t len)
+{
+	user[0] = '\0';
+	if (known && s->user[0]) {
+		snprintf(user, len, "%s", s->user);
+		return;
+	}
+	for (int i = 0; i < g->nmember; i++) {
+		const struct actor *m = g->member[i];
+		if (!m->is_smbd || m->uid == 0 || m->uid == (uid_t)-1)
+			continue;
+		struct passwd pw, *res = NULL;
+		char buf[1024];
+		if (getpwuid_r(m->uid, &pw, buf, sizeof buf, &res) == 0 && res) {
+			snprintf(user, len, "%s", res->pw_name);
+			return;
+		}
+	}
+}
+
+static void
+smb_client_json(FILE *f, struct jgroup *g)
+{
+	const char *addr = g->smb;
+	if (addr[0] == '\0') {
+		fprintf(f, "null");
+		return;
+	}
+	struct smb_session s;
+	int known = smb_directory_by_addr(addr, &s) == 0;
+	char user[64];
+	smb_user_locked(g, &s, known, user, sizeof user);
+	fprintf(f, "{\"address\":");
+	json_str(f, addr);
+	fprintf(f, ",\"user\":");
+	json_str(f, user);
+	fprintf(f, ",\"machine\":");
+	json_str(f, known ? s.machine : "");
+	fprintf(f, ",\"dialect\":");
+	json_str(f, known ? s.dialect : "");
+	fprintf(f, "}");
+}
+
 static void
 actor_json(FILE *f, struct jgroup *g)
 {
@@ -490,8 +545,10 @@ actor_json(FILE *f, struct jgroup *g)
 	json_str(f, pw ? pw->pw_name : "");
 	fprintf(f, ",\"cgroup\":");
 	json_str(f, r->cgroup);
-	fprintf(f, ",\"actor_id\":%llu,\"smb_client\":null,\"members\":[",
+	fprintf(f, ",\"actor_id\":%llu,\"smb_client\":",
 	    (unsigned long long)r->id);
+	smb_client_json(f, g);
+	fprintf(f, ",\"members\":[");
 	for (int i = 0; i < g->nmember; i++) {
 		const struct actor *m = g->member[i];
 		fprintf(f, "%s{\"pid\":%d,\"exe\":", i ? "," : "", (int)m->pid);
@@ -1044,10 +1101,14 @@ judge_release(uint64_t id)
 {
 	pthread_mutex_lock(&J.mu);
 	struct jgroup *g = by_incident_locked(id);
-	if (g && g->killed)
+	/* killed processes cannot resume; an SMB client (its smbd ended)
+	 * can still be let back in */
+	if (g && g->killed && g->smb[0] == '\0')
 		g = NULL;
 	if (g) {
-		contain_release(&g->frozen);
+		if (!g->killed)
+			contain_release(&g->frozen);
+		g->killed = 0;
 		/* a released group starts over: a false alarm is forgiven */
 		g->contained = 0;
 		memset(&g->destroyed, 0, sizeof g->destroyed);
@@ -1076,6 +1137,33 @@ judge_kill(uint64_t id)
 	}
 	pthread_mutex_unlock(&J.mu);
 	return g ? 0 : -1;
+}
+
+int
+judge_incident_client(uint64_t id, char *addr, size_t len, char *user,
+    size_t ulen)
+{
+	pthread_mutex_lock(&J.mu);
+	struct jgroup *g = by_incident_locked(id);
+	int rc = g && g->smb[0] ? 0 : -1;
+	if (rc == 0) {
+		snprintf(addr, len, "%s", g->smb);
+		struct smb_session s;
+		int known = smb_directory_by_addr(addr, &s) == 0;
+		smb_user_locked(g, &s, known, user, ulen);
+	}
+	pthread_mutex_unlock(&J.mu);
+	return rc;
+}
+
+void
+judge_incident_update(uint64_t id)
+{
+	pthread_mutex_lock(&J.mu);
+	struct jgroup *g = by_incident_locked(id);
+	if (g)
+		incident_record(g, "contained");
+	pthread_mutex_unlock(&J.mu);
 }
 
 void

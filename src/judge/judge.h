@@ -78,6 +78,13 @@ int judge_find_replacement(const struct actor *a, const char *deleted,
  * Returns 0, or -1 if the daemon holds no such incident. */
 int judge_release(uint64_t incident_id);
 int judge_kill(uint64_t incident_id);
+/* The SMB client address and user of an incident's group: 0, or -1 if it
+ * is not an SMB client. */
+int judge_incident_client(uint64_t incident_id, char *addr, size_t len,
+    char *user, size_t ulen);
+/* Write the incident document again (e.g. once the SMB session's user
+ * and machine are known). */
+void judge_incident_update(uint64_t incident_id);
 /* Counters for "vigil status". */
 void judge_counters(unsigned long *groups, unsigned long *incidents,
     unsigned long *waits, unsigned long *denied);

@@ -1,13 +1,16 @@
 /*
  * fuzz_parsers.c - libFuzzer target for the parsers of untrusted bytes:
  * vault metadata xattrs (read back from disk at startup), /proc lines,
- * and configuration text.  The first byte picks the parser.
+ * configuration text, and the Samba layer's inputs (/proc/net/tcp,
+ * smbstatus --json, the ban file).  The first byte picks the parser.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../src/actor/actor.h"
+#include "../../src/actor/smb.h"
+#include "../../src/contain/smbban.h"
 #include "../../src/capture/intent.h"
 #include "../../src/common/config.h"
 #include "../../src/common/util.h"
@@ -25,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 5) {
+	switch (data[0] % 8) {
 	case 0: {
 		struct version_meta m;
 		vault_meta_parse((const char *)data + 1, size - 1, &m);
@@ -49,6 +52,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		config_defaults(&c);
 		config_parse(&c, s, "fuzz", err, sizeof err);
 		config_free(&c);
+		break;
+	}
+	case 5: {
+		unsigned long ino[2] = { 1000, 2000 };
+		char a[64];
+		smb_parse_net_tcp(s, ino, 2, data[0] & 0x80, a, sizeof a);
+		break;
+	}
+	case 6: {
+		static struct smb_session ss[64];
+		smb_parse_status((const char *)data + 1, size - 1, ss, 64);
+		break;
+	}
+	case 7: {
+		static struct smbban b[64];
+		smbban_parse(s, b, 64);
+		smbban_user_ok(s);
 		break;
 	}
 	default: {

@@ -19,7 +19,13 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi
 # the daemon's own pid (VPID is the timeout wrapper around it)
 daemon_pid() { cat "$1/vigild.pid" 2>/dev/null; }
 
+# at_exit FUNCTION: run it first when the test exits (namespaces, servers)
+EXIT_HOOKS=()
+at_exit() { EXIT_HOOKS+=("$1"); }
+
 cleanup() {
+	local h
+	for h in "${EXIT_HOOKS[@]}"; do "$h"; done
 	for p in "$T"/*/vigild.pid; do [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null; done
 	[ -n "$VPID" ] && kill -9 "$VPID" 2>/dev/null
 	VPID=""

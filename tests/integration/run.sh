@@ -20,5 +20,7 @@ run ./crash.sh xfs
 run ./failopen.sh
 run ./detect.sh ext4
 run ./detect.sh xfs
+run ./samba.sh ext4
+run ./samba.sh xfs
 echo "integration: $total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

@@ -1,0 +1,523 @@
+/*
+ * smb.c - which SMB client an smbd process works for (see smb.h).
+ *
+ * DESIGN
+ * Every write a Windows client makes to a share is made by smbd, so a
+ * per-process view sees one program doing everything.  Samba forks one
+ * smbd per client connection; that process's TCP peer is the client.  The
+ * peer is read once per smbd process from /proc (the socket inodes in
+ * /proc/PID/fd, looked up in /proc/PID/net/tcp and tcp6), which is exact
+ * and fast enough for the permission path.  User and machine names come
+ * from `smbstatus --json`, run by a thread of its own whenever a new
+ * smbd appears; the table it fills is only ever read under a mutex held
+ * for a copy, so no lookup waits for smbstatus.
+ * Must not: block the permission path on smbstatus, trust names the
+ * client chose (they are copied, bounded and only ever printed as JSON
+ * strings or logged), or signal anything (contain/ does that).
+ */
+#define _GNU_SOURCE
+#include "smb.h"
+#include "../common/log.h"
+#include "../common/util.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SOCKETS 128
+#define MAX_SESSIONS 4096
+#define TCP_TABLE_MAX (16u << 20)      /* /proc/net/tcp of a busy server */
+#define STATUS_MAX (8u << 20)          /* smbstatus --json output */
+#define STATUS_TIMEOUT_MS 5000
+
+extern char **environ;
+
+/* ---- the peer of an smbd process ---- */
+
+/* Read a whole /proc file (they report size 0) into a malloc'd string. */
+static char *
+read_proc_all(const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t cap = 16384, n = 0;
+	char *b = malloc(cap);
+	while (b) {
+		if (cap - n < 4096) {
+			if (cap >= max)
+				break;
+			char *nb = realloc(b, cap * 2);
+			if (nb == NULL)
+				break;
+			b = nb;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, b + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (b)
+		b[n] = '\0';
+	return b;
+}
+
+/* An address as printed by the kernel (%08X per native 32-bit word). */
+static int
+hex_addr(const char *s, int v6, char *out, size_t len)
+{
+	unsigned char bytes[16];
+	int words = v6 ? 4 : 1;
+	for (int w = 0; w < words; w++) {
+		char h[9];
+		memcpy(h, s + 8 * w, 8);
+		h[8] = '\0';
+		if (strspn(h, "0123456789abcdefABCDEF") != 8)
+			return -1;
+		uint32_t v = (uint32_t)strtoul(h, NULL, 16);
+		memcpy(bytes + 4 * w, &v, 4);
+	}
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0xff, 0xff };
+	if (v6 && memcmp(bytes, mapped, 12) == 0)
+		return inet_ntop(AF_INET, bytes + 12, out, (socklen_t)len) ?
+		    0 : -1;
+	return inet_ntop(v6 ? AF_INET6 : AF_INET, bytes, out,
+	    (socklen_t)len) ? 0 : -1;
+}
+
+int
+smb_parse_net_tcp(const char *buf, const unsigned long *inodes,
+    size_t ninodes, int v6, char *addr, size_t len)
+{
+	size_t alen = v6 ? 32 : 8;
+	const char *line = strchr(buf, '\n');    /* skip the header */
+	while (line && *line) {
+		line++;
+		const char *next = strchr(line, '\n');
+		char l[512];
+		size_t ll = next ? (size_t)(next - line) : strlen(line);
+		if (ll >= sizeof l)
+			ll = sizeof l - 1;
+		memcpy(l, line, ll);
+		l[ll] = '\0';
+		line = next;
+		/* sl local rem st queues timer retr uid timeout inode */
+		char loc[40], rem[40], st[4];
+		unsigned long inode;
+		if (sscanf(l, " %*s %39s %39s %3s %*s %*s %*s %*s %*s %lu",
+		    loc, rem, st, &inode) != 4)
+			continue;
+		if (strcmp(st, "01") != 0 || strlen(rem) != alen + 5 ||
+		    rem[alen] != ':')
+			continue;
+		for (size_t i = 0; i < ninodes; i++)
+			if (inodes[i] == inode)
+				return hex_addr(rem, v6, addr, len);
+	}
+	return -1;
+}
+
+static size_t
+socket_inodes(pid_t pid, unsigned long *ino, size_t max)
+{
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(p);
+	if (d == NULL)
+		return 0;
+	size_t n = 0;
+	struct dirent *e;
+	while (n < max && (e = readdir(d)) != NULL) {
+		char l[64];
+		ssize_t k = readlinkat(dirfd(d), e->d_name, l, sizeof l - 1);
+		if (k <= 0)
+			continue;
+		l[k] = '\0';
+		unsigned long i;
+		if (sscanf(l, "socket:[%lu]", &i) == 1)
+			ino[n++] = i;
+	}
+	closedir(d);
+	return n;
+}
+
+int
+smb_peer_of(pid_t pid, char *addr, size_t len)
+{
+	unsigned long ino[MAX_SOCKETS];
+	size_t n = socket_inodes(pid, ino, MAX_SOCKETS);
+	if (n == 0)
+		return -1;
+	for (int v6 = 0; v6 <= 1; v6++) {
+		char p[64];
+		snprintf(p, sizeof p, "/proc/%d/net/tcp%s", (int)pid,
+		    v6 ? "6" : "");
+		char *b = read_proc_all(p, TCP_TABLE_MAX);
+		int rc = b ? smb_parse_net_tcp(b, ino, n, v6, addr, len) : -1;
+		free(b);
+		if (rc == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* ---- smbstatus --json ---- */
+
+/* "ipv4:10.0.0.2:49152", "ipv6:fd00::2:49152" or "ipv6:[fd00::2]:49152"
+ * -> the address, normalised as smb_peer_of writes it. */
+static int
+status_addr(const char *host, char *out, size_t len)
+{
+	char a[128];
+	if (strncmp(host, "ipv4:", 5) != 0 && strncmp(host, "ipv6:", 5) != 0)
+		return -1;
+	snprintf(a, sizeof a, "%s", host + 5);
+	char *colon = strrchr(a, ':');
+	if (colon)
+		*colon = '\0';
+	char *s = a;
+	if (*s == '[') {
+		s++;
+		char *e = strchr(s, ']');
+		if (e)
+			*e = '\0';
+	}
+	unsigned char b[16];
+	if (inet_pton(AF_INET, s, b) == 1)
+		return inet_ntop(AF_INET, b, out, (socklen_t)len) ? 0 : -1;
+	if (inet_pton(AF_INET6, s, b) != 1)
+		return -1;
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0xff, 0xff };
+	if (memcmp(b, mapped, 12) == 0)
+		return inet_ntop(AF_INET, b + 12, out, (socklen_t)len) ? 0 : -1;
+	return inet_ntop(AF_INET6, b, out, (socklen_t)len) ? 0 : -1;
+}
+
+static void
+copy_str(json_t *o, const char *key, char *out, size_t len)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	snprintf(out, len, "%s", s ? s : "");
+	for (char *c = out; *c; c++)          /* no control characters */
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+}
+
+int
+smb_parse_status(const char *text, size_t len, struct smb_session *out,
+    int max)
+{
+	json_error_t err;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	if (root == NULL || !json_is_object(root)) {
+		json_decref(root);
+		return -1;
+	}
+	json_t *sessions = json_object_get(root, "sessions");
+	if (!json_is_object(sessions)) {
+		/* no sessions at all is a valid, empty table */
+		int rc = sessions == NULL || json_is_null(sessions) ? 0 : -1;
+		json_decref(root);
+		return rc;
+	}
+	int n = 0;
+	const char *key;
+	json_t *s;
+	json_object_foreach(sessions, key, s) {
+		if (n == max)
+			break;
+		if (!json_is_object(s))
+			continue;
+		struct smb_session *x = &out[n];
+		memset(x, 0, sizeof *x);
+		const char *pid = json_string_value(json_object_get(
+		    json_object_get(s, "server_id"), "pid"));
+		char *end;
+		long p = pid ? strtol(pid, &end, 10) : 0;
+		if (pid == NULL || *end != '\0' || p <= 1 || p > 4194304)
+			continue;
+		x->pid = (pid_t)p;
+		json_int_t uid = json_integer_value(json_object_get(s, "uid"));
+		x->uid = uid >= 0 && uid < UINT32_MAX ? (unsigned)uid :
+		    (unsigned)-1;
+		copy_str(s, "username", x->user, sizeof x->user);
+		if (x->user[0] == '(')   /* "(auth in progress)": no user yet */
+			x->user[0] = '\0';
+		copy_str(s, "remote_machine", x->machine, sizeof x->machine);
+		copy_str(s, "session_dialect", x->dialect, sizeof x->dialect);
+		char host[128];
+		copy_str(s, "hostname", host, sizeof host);
+		if (status_addr(host, x->address, sizeof x->address) < 0)
+			x->address[0] = '\0';
+		n++;
+	}
+	json_decref(root);
+	return n;
+}
+
+/* ---- the directory ---- */
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv, done;
+	pthread_t th;
+	int running, stop, busy;
+	atomic_int poked;                /* set without the lock */
+	unsigned long generation;        /* refreshes completed */
+	char conf[4096];
+	struct smb_session *s;
+	int n;
+} S = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+	.done = PTHREAD_COND_INITIALIZER };
+
+/* Run smbstatus --json with a deadline; its output, or NULL. */
+static char *
+run_smbstatus(size_t *len)
+{
+	char *argv[6];
+	int k = 0;
+	argv[k++] = "smbstatus";
+	if (S.conf[0]) {
+		argv[k++] = "-s";
+		argv[k++] = S.conf;
+	}
+	argv[k++] = "--json";
+	argv[k] = NULL;
+	int pp[2];
+	if (pipe2(pp, O_CLOEXEC) < 0)
+		return NULL;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pp[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	pid_t pid;
+	int rc = posix_spawnp(&pid, "smbstatus", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pp[1]);
+	if (rc != 0) {
+		close(pp[0]);
+		return NULL;
+	}
+	size_t cap = 65536, n = 0;
+	char *b = malloc(cap);
+	int64_t deadline = now_ns() + STATUS_TIMEOUT_MS * 1000000LL;
+	while (b) {
+		int left = (int)((deadline - now_ns()) / 1000000);
+		struct pollfd p = { .fd = pp[0], .events = POLLIN };
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			break;
+		if (cap - n < 4096) {
+			char *nb = cap < STATUS_MAX ? realloc(b, cap * 2) : NULL;
+			if (nb == NULL)
+				break;
+			b = nb;
+			cap *= 2;
+		}
+		ssize_t r = read(pp[0], b + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(pp[0]);
+	kill(pid, SIGKILL);      /* harmless if it has exited; never waits */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (b)
+		b[n] = '\0';
+	*len = n;
+	return b;
+}
+
+/* Merge fresh sessions into the table.  Sessions that ended stay (an
+ * attacker's connection may be gone by the time its incident is written)
+ * until the table is full; then the least recently seen go first. */
+static void
+merge_locked(const struct smb_session *s, int n)
+{
+	if (S.s == NULL && (S.s = calloc(MAX_SESSIONS, sizeof *S.s)) == NULL)
+		return;
+	for (int i = 0; i < n; i++) {
+		int k;
+		for (k = 0; k < S.n; k++)
+			if (S.s[k].pid == s[i].pid &&
+			    strcmp(S.s[k].address, s[i].address) == 0)
+				break;
+		if (k < S.n && s[i].user[0] == '\0' && S.s[k].user[0])
+			continue;      /* keep the user once known */
+		if (k == S.n && S.n == MAX_SESSIONS) {
+			memmove(S.s, S.s + 1, (MAX_SESSIONS - 1) * sizeof *S.s);
+			k = --S.n;
+		}
+		if (k < S.n) {   /* most recently seen go to the end */
+			memmove(S.s + k, S.s + k + 1,
+			    (size_t)(S.n - k - 1) * sizeof *S.s);
+			k = --S.n;
+		}
+		S.s[k] = s[i];
+		S.n++;
+	}
+}
+
+static void
+refresh(void)
+{
+	size_t len = 0;
+	char *out = run_smbstatus(&len);
+	struct smb_session *s = calloc(MAX_SESSIONS, sizeof *s);
+	int n = out && s ? smb_parse_status(out, len, s, MAX_SESSIONS) : -1;
+	free(out);
+	pthread_mutex_lock(&S.mu);
+	if (n > 0)
+		merge_locked(s, n);
+	S.generation++;
+	pthread_cond_broadcast(&S.done);
+	pthread_mutex_unlock(&S.mu);
+	free(s);
+	if (n < 0)
+		log_debug("smb: smbstatus gave no session table");
+}
+
+static void *
+directory_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&S.mu);
+	while (!S.stop) {
+		while (!atomic_load(&S.poked) && !S.stop) {
+			/* a poke that lost the trylock is seen within 1 s */
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&S.cv, &S.mu, &ts);
+		}
+		if (S.stop)
+			break;
+		atomic_store(&S.poked, 0);
+		S.busy = 1;
+		pthread_mutex_unlock(&S.mu);
+		refresh();
+		pthread_mutex_lock(&S.mu);
+		S.busy = 0;
+	}
+	pthread_mutex_unlock(&S.mu);
+	return NULL;
+}
+
+int
+smb_directory_start(const char *smb_conf)
+{
+	pthread_mutex_lock(&S.mu);
+	snprintf(S.conf, sizeof S.conf, "%s", smb_conf ? smb_conf : "");
+	int rc = 0;
+	if (!S.running) {
+		S.stop = 0;
+		rc = pthread_create(&S.th, NULL, directory_main, NULL) == 0 ?
+		    0 : -1;
+		S.running = rc == 0;
+	}
+	pthread_mutex_unlock(&S.mu);
+	return rc;
+}
+
+void
+smb_directory_stop(void)
+{
+	pthread_mutex_lock(&S.mu);
+	int running = S.running;
+	S.stop = 1;
+	S.running = 0;
+	pthread_cond_broadcast(&S.cv);
+	pthread_mutex_unlock(&S.mu);
+	if (running)
+		pthread_join(S.th, NULL);
+	pthread_mutex_lock(&S.mu);
+	free(S.s);
+	S.s = NULL;
+	S.n = 0;
+	pthread_mutex_unlock(&S.mu);
+}
+
+void
+smb_directory_poke(void)
+{
+	atomic_store(&S.poked, 1);
+	/* trylock: the caller may be the permission path */
+	if (pthread_mutex_trylock(&S.mu) != 0)
+		return;
+	pthread_cond_signal(&S.cv);
+	pthread_mutex_unlock(&S.mu);
+}
+
+void
+smb_directory_refresh_now(void)
+{
+	pthread_mutex_lock(&S.mu);
+	if (!S.running) {
+		pthread_mutex_unlock(&S.mu);
+		return;
+	}
+	/* a refresh already running may have missed the newest session */
+	unsigned long want = S.generation + (S.busy ? 2 : 1);
+	atomic_store(&S.poked, 1);
+	pthread_cond_signal(&S.cv);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += STATUS_TIMEOUT_MS / 1000 + 1;
+	while (S.generation < want && S.running)
+		if (pthread_cond_timedwait(&S.done, &S.mu, &ts) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&S.mu);
+}
+
+int
+smb_directory_by_addr(const char *addr, struct smb_session *out)
+{
+	int rc = -1;
+	pthread_mutex_lock(&S.mu);
+	/* the newest session with a user; else any */
+	for (int i = S.n - 1; i >= 0; i--)
+		if (strcmp(S.s[i].address, addr) == 0 &&
+		    (rc < 0 || (out->user[0] == '\0' && S.s[i].user[0]))) {
+			*out = S.s[i];
+			rc = 0;
+		}
+	pthread_mutex_unlock(&S.mu);
+	return rc;
+}
+
+int
+smb_directory_by_pid(pid_t pid, struct smb_session *out)
+{
+	int rc = -1;
+	pthread_mutex_lock(&S.mu);
+	for (int i = 0; i < S.n; i++)
+		if (S.s[i].pid == pid) {
+			*out = S.s[i];
+			rc = 0;
+			break;
+		}
+	pthread_mutex_unlock(&S.mu);
+	return rc;
+}

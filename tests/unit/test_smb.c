@@ -1,0 +1,222 @@
+/*
+ * test_smb.c - table-driven tests of the Samba layer's parsers: the
+ * client address of an smbd from /proc/net/tcp{,6}, sessions from
+ * `smbstatus --json` (its text comes partly from clients), and the ban
+ * file that smbd reads as root (nothing unvalidated may reach it).
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../src/actor/smb.h"
+#include "../../src/common/config.h"
+#include "../../src/contain/smbban.h"
+
+static const char tcp4[] =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+    "   0: 0101640A:1162 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1000 1 0000000000000000 100 0 0 10 0\n"
+    "   1: 0101640A:1162 0201640A:D3A2 01 00000000:00000000 00:00000000 00000000     0        0 2000 1 0000000000000000 20 4 30 10 -1\n"
+    "   2: 0101640A:1162 0301640A:D3A4 06 00000000:00000000 03:00000000 00000000     0        0 3000 1 0000000000000000 20 4 30 10 -1\n";
+static const char tcp6[] =
+    "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+    "   0: 0000000000000000FFFF00000101640A:1162 0000000000000000FFFF00000901640A:C001 01 00000000:00000000 00:00000000 00000000     0        0 4000 1 0\n"
+    "   1: 000080FE000000000000000001000000:1162 000080FE000000000000000002000000:C002 01 00000000:00000000 00:00000000 00000000     0        0 5000 1 0\n";
+
+static void
+net_tcp_cases(void **state)
+{
+	(void)state;
+	static const struct { const char *buf; int v6; unsigned long ino;
+	    int rc; const char *addr; } t[] = {
+		{ tcp4, 0, 2000, 0, "10.100.1.2" },   /* established */
+		{ tcp4, 0, 1000, -1, "" },            /* listening socket */
+		{ tcp4, 0, 3000, -1, "" },            /* TIME_WAIT */
+		{ tcp4, 0, 9999, -1, "" },            /* not ours */
+		{ tcp6, 1, 4000, 0, "10.100.1.9" },   /* v4-mapped */
+		{ tcp6, 1, 5000, 0, "fe80::2" },
+		{ "", 0, 1, -1, "" },
+		{ "header only\n", 0, 1, -1, "" },
+		{ "h\n 0: zz:1 qq:2 01 0 0 0 0 0 2000\n", 0, 2000, -1, "" },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		char a[64] = "";
+		int rc = smb_parse_net_tcp(t[i].buf, &t[i].ino, 1, t[i].v6, a,
+		    sizeof a);
+		if (rc != t[i].rc || (rc == 0 && strcmp(a, t[i].addr) != 0))
+			fail_msg("case %zu: rc %d addr \"%s\"", i, rc, a);
+	}
+}
+
+static void
+status_cases(void **state)
+{
+	(void)state;
+	static const struct { const char *json; int n; const char *user,
+	    *addr, *machine; int pid; } t[] = {
+		{ "{\"sessions\":{\"1\":{\"server_id\":{\"pid\":\"4242\"},"
+		  "\"uid\":1001,\"username\":\"alice\",\"remote_machine\":"
+		  "\"WARD-PC\",\"hostname\":\"ipv4:10.1.2.3:50000\","
+		  "\"session_dialect\":\"SMB3_11\"}}}", 1, "alice",
+		  "10.1.2.3", "WARD-PC", 4242 },
+		{ "{\"sessions\":{\"1\":{\"server_id\":{\"pid\":\"77\"},"
+		  "\"username\":\"(auth in progress)\",\"hostname\":"
+		  "\"ipv6:::ffff:10.9.9.9:445\"}}}", 1, "", "10.9.9.9", "", 77 },
+		{ "{\"sessions\":{\"1\":{\"server_id\":{\"pid\":\"78\"},"
+		  "\"username\":\"bob\",\"hostname\":\"ipv6:fd00::5:445\"}}}",
+		  1, "bob", "fd00::5", "", 78 },
+		/* control characters from a client never reach a log line */
+		{ "{\"sessions\":{\"1\":{\"server_id\":{\"pid\":\"79\"},"
+		  "\"username\":\"ev\\nil\",\"hostname\":\"ipv4:1.2.3.4:1\"}}}",
+		  1, "ev?il", "1.2.3.4", "", 79 },
+		{ "{\"sessions\":{}}", 0, NULL, NULL, NULL, 0 },
+		{ "{\"timestamp\":\"x\"}", 0, NULL, NULL, NULL, 0 },
+		{ "{\"sessions\":{\"1\":{\"server_id\":{\"pid\":\"-3\"}}}}", 0,
+		  NULL, NULL, NULL, 0 },
+		{ "{\"sessions\":{\"1\":{\"server_id\":{\"pid\":12}}}}", 0,
+		  NULL, NULL, NULL, 0 },
+		{ "{\"sessions\":{\"1\":7}}", 0, NULL, NULL, NULL, 0 },
+		{ "{\"sessions\":[]}", -1, NULL, NULL, NULL, 0 },
+		{ "not json", -1, NULL, NULL, NULL, 0 },
+		{ "[1,2]", -1, NULL, NULL, NULL, 0 },
+		{ "{\"sessions\":{\"1\":{},\"1\":{}}}", -1, NULL, NULL, NULL, 0 },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct smb_session s[4];
+		int n = smb_parse_status(t[i].json, strlen(t[i].json), s, 4);
+		if (n != t[i].n)
+			fail_msg("case %zu: %d sessions, want %d", i, n, t[i].n);
+		if (n == 1 && (strcmp(s[0].user, t[i].user) != 0 ||
+		    strcmp(s[0].address, t[i].addr) != 0 ||
+		    strcmp(s[0].machine, t[i].machine) != 0 ||
+		    s[0].pid != t[i].pid))
+			fail_msg("case %zu: user \"%s\" addr \"%s\" machine "
+			    "\"%s\" pid %d", i, s[0].user, s[0].address,
+			    s[0].machine, (int)s[0].pid);
+	}
+}
+
+static void
+user_ok_cases(void **state)
+{
+	(void)state;
+	static const struct { const char *u; int ok; } t[] = {
+		{ "alice", 1 }, { "ward.clerk_2", 1 }, { "PC01$", 1 },
+		{ "a@HOSPITAL", 1 }, { "", 0 }, { "-x", 0 }, { "+group", 0 },
+		{ "@group", 0 }, { "a b", 0 }, { "a\nhosts allow = 0.0.0.0", 0 },
+		{ "DOM\\user", 0 }, { "a,b", 0 }, { "x;y", 0 },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0 },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (smbban_user_ok(t[i].u) != t[i].ok)
+			fail_msg("case %zu: \"%s\"", i, t[i].u);
+}
+
+/* add, render, parse back, remove: through a real file */
+static void
+ban_file_roundtrip(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vigil-unit-ban.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char f[256], err[256];
+	snprintf(f, sizeof f, "%s/ban.conf", dir);
+	assert_int_equal(smbban_add(f, SMB_BAN_ADDRESS, 3, "10.0.0.7", "eve",
+	    err, sizeof err), 0);
+	assert_int_equal(smbban_add(f, SMB_BAN_BOTH, 4, "fd00::9", "mallory",
+	    err, sizeof err), 0);
+	/* a hostile user name is never written; the address still is */
+	assert_int_equal(smbban_add(f, SMB_BAN_BOTH, 5, "10.0.0.8",
+	    "x\ninclude = /tmp/evil", err, sizeof err), 0);
+	assert_int_equal(smbban_add(f, SMB_BAN_USER, 6, "10.0.0.9", "bad user",
+	    err, sizeof err), -1);
+	assert_int_equal(smbban_add(f, SMB_BAN_ADDRESS, 7, "not-an-ip", NULL,
+	    err, sizeof err), -1);
+	FILE *fp = fopen(f, "r");
+	assert_non_null(fp);
+	char text[4096];
+	size_t n = fread(text, 1, sizeof text - 1, fp);
+	fclose(fp);
+	text[n] = '\0';
+	assert_non_null(strstr(text, "\nhosts deny = 10.0.0.7 fd00::9 10.0.0.8\n"));
+	assert_non_null(strstr(text, "\ninvalid users = mallory\n"));
+	assert_null(strstr(text, "evil"));
+	struct smbban b[8];
+	assert_int_equal(smbban_parse(text, b, 8), 3);
+	assert_int_equal(smbban_remove(f, 4, err, sizeof err), 1);
+	assert_int_equal(smbban_remove(f, 4, err, sizeof err), 0);
+	fp = fopen(f, "r");
+	n = fread(text, 1, sizeof text - 1, fp);
+	fclose(fp);
+	text[n] = '\0';
+	assert_null(strstr(text, "mallory"));
+	assert_null(strstr(text, "invalid users"));
+	assert_non_null(strstr(text, "\nhosts deny = 10.0.0.7 10.0.0.8\n"));
+	assert_int_equal(smbban_remove(f, 3, err, sizeof err), 1);
+	assert_int_equal(smbban_remove(f, 5, err, sizeof err), 1);
+	fp = fopen(f, "r");
+	n = fread(text, 1, sizeof text - 1, fp);
+	fclose(fp);
+	text[n] = '\0';
+	assert_null(strstr(text, "hosts deny"));
+	unlink(f);
+	rmdir(dir);
+}
+
+static void
+ban_parse_hostile(void **state)
+{
+	(void)state;
+	static const char *t[] = {
+		"# ban 1 10.0.0.1 -\n# ban 0 10.0.0.2 -\n# ban x 1.1.1.1 -\n",
+		"# ban 2 999.1.1.1 -\n# ban 3 - -\n# ban 4 - a\\nb\n",
+		"hosts deny = 0.0.0.0/0\n# ban 5 10.0.0.5 ok_user\n",
+	};
+	static const int want[] = { 1, 0, 1 };
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct smbban b[8];
+		int n = smbban_parse(t[i], b, 8);
+		if (n != want[i])
+			fail_msg("case %zu: %d records", i, n);
+	}
+}
+
+static void
+smb_config_cases(void **state)
+{
+	(void)state;
+	struct config c;
+	char err[256];
+	config_defaults(&c);
+	assert_int_equal(c.smb_ban, SMB_BAN_ADDRESS);
+	assert_int_equal(config_parse(&c, "smb_ban = both\nsmb_conf = "
+	    "/etc/samba/smb.conf\nsmb_ban_file = /etc/samba/vigil-ban.conf\n",
+	    "t", err, sizeof err), 0);
+	assert_int_equal(c.smb_ban, SMB_BAN_BOTH);
+	assert_string_equal(c.smb_ban_file, "/etc/samba/vigil-ban.conf");
+	assert_int_equal(config_parse(&c, "smb_ban = sometimes\n", "t", err,
+	    sizeof err), -1);
+	assert_int_equal(config_parse(&c, "smb_ban_file = relative\n", "t",
+	    err, sizeof err), -1);
+	config_free(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(net_tcp_cases),
+		cmocka_unit_test(status_cases),
+		cmocka_unit_test(user_ok_cases),
+		cmocka_unit_test(ban_file_roundtrip),
+		cmocka_unit_test(ban_parse_hostile),
+		cmocka_unit_test(smb_config_cases),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
