@@ -12,6 +12,7 @@ PKGS=(
   openssl git rsync logrotate coreutils util-linux          # benign workloads, setpriv
   postgresql postgresql-contrib postgresql-client           # pgbench workload
   e2fsprogs xfsprogs mount                                  # loop-mounted test filesystems
+  samba smbclient python3-smbc iproute2                     # SMB cases: smbd, eval/sim/smbsim.py
 )
 
 if [ "$(id -u)" -ne 0 ]; then
