@@ -25,7 +25,8 @@ DAEMON  = $(COMMON) $(JOURNAL) $(ANALYSE) src/actor/actor.c src/actor/smb.c src/
           src/contain/smbban.c
 CLI     = $(COMMON) src/journal/store.c src/journal/vault.c \
           src/actor/actor.c src/actor/smb.c src/recover/restore.c src/recover/rollback.c \
-          src/cli/vigil.c src/cli/incidents.c
+          src/report/report.c src/report/stix.c src/report/html.c \
+          src/cli/vigil.c src/cli/incidents.c src/cli/report.c
 
 obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 
@@ -50,7 +51,8 @@ $(BUILD)/vigil: $(call obj,$(CLI))
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 UNIT_DEPS = $(COMMON) $(JOURNAL) $(ANALYSE) src/actor/actor.c src/actor/smb.c src/capture/intent.c \
-            src/judge/judge.c src/contain/contain.c src/contain/smbban.c
+            src/judge/judge.c src/contain/contain.c src/contain/smbban.c \
+            src/report/report.c src/report/stix.c src/report/html.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(call obj,$(UNIT_DEPS))
 	@mkdir -p $(dir $@)
@@ -70,9 +72,10 @@ asan:
 
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 build-fuzz/%: tests/fuzz/%.c $(COMMON) $(JOURNAL) $(ANALYSE) src/capture/intent.c src/actor/actor.c src/actor/smb.c \
-             src/contain/smbban.c build/gen/vigil.conf.inc
+             src/contain/smbban.c src/report/report.c src/report/stix.c src/report/html.c \
+             build/gen/vigil.conf.inc
 	@mkdir -p build-fuzz
-	clang $(CSTD) -g -O1 -Ibuild/gen -pthread -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@ -lsqlite3 -ljansson
+	clang $(CSTD) -g -O1 -Ibuild/gen -pthread -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@ -lsqlite3 -ljansson -lcrypto
 fuzz: $(FUZZ_TARGETS)
 
 clean:

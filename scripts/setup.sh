@@ -9,6 +9,7 @@ PKGS=(
   e2fsprogs xfsprogs btrfs-progs util-linux attr acl
   python3 rsync gzip sed coreutils fio hyperfine
   libjansson-dev samba smbclient iproute2
+  chromium python3-jsonschema imagemagick
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -23,5 +23,6 @@ int cmd_incidents(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_release(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -54,7 +54,11 @@ usage(FILE *f)
 	    "                                  (--undo puts them back: false "
 	    "alarm)\n"
 	    "  release ID                      resume a frozen actor after a "
-	    "false alarm\n\n"
+	    "false alarm\n"
+	    "  report ID [--format json|stix|html] [-o FILE] [--org NAME]\n"
+	    "            [--tlp LEVEL] [--include-paths]\n"
+	    "                                  the incident for people (html) "
+	    "or other sites (STIX 2.1)\n\n"
 	    "Global options:\n"
 	    "  --state-dir DIR   vigild's state dir (default %s)\n"
 	    "  --json            machine-readable output\n"
@@ -412,6 +416,7 @@ main(int argc, char **argv)
 		{ "restore", cmd_restore }, { "events", cmd_events },
 		{ "incidents", cmd_incidents }, { "show", cmd_show },
 		{ "rollback", cmd_rollback }, { "release", cmd_release },
+		{ "report", cmd_report },
 	};
 	for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
 		if (strcmp(cmd, cmds[c].name) != 0)

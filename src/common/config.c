@@ -46,6 +46,8 @@ config_defaults(struct config *c)
 	c->rollback_auto = 1;
 	c->kill_policy = KILL_AFTER_ROLLBACK;
 	c->smb_ban = 1;                /* address */
+	c->report_tlp = 2;             /* amber */
+	snprintf(c->report_org, sizeof c->report_org, "vigil user");
 }
 
 void
@@ -245,6 +247,30 @@ set_allow_path(struct config *c, const char *v, char *msg, size_t len)
 	return 0;
 }
 
+const char *const config_tlp_names[] = { "white", "green", "amber", "red",
+	NULL };
+
+static int
+apply_report(struct config *c, const char *key, const char *v, char *msg,
+    size_t len)
+{
+	static const char *const onoff[] = { "off", "on", NULL };
+	if (strcmp(key, "report_tlp") == 0)
+		return set_choice(v, config_tlp_names, &c->report_tlp, msg, len);
+	if (strcmp(key, "report_include_paths") == 0)
+		return set_choice(v, onoff, &c->report_include_paths, msg, len);
+	if (strcmp(key, "report_org") == 0) {
+		if (strlen(v) >= sizeof c->report_org) {
+			snprintf(msg, len, "longer than %zu bytes",
+			    sizeof c->report_org - 1);
+			return -1;
+		}
+		snprintf(c->report_org, sizeof c->report_org, "%s", v);
+		return 0;
+	}
+	return 1;
+}
+
 static int
 apply_smb(struct config *c, const char *key, const char *v, char *msg,
     size_t len)
@@ -259,7 +285,7 @@ apply_smb(struct config *c, const char *key, const char *v, char *msg,
 	if (strcmp(key, "smb_ban_file") == 0)
 		return set_path(v, c->smb_ban_file, sizeof c->smb_ban_file, msg,
 		    len);
-	return 1;
+	return apply_report(c, key, v, msg, len);
 }
 
 static int

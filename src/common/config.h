@@ -54,7 +54,13 @@ struct config {
 	char smb_conf[PATH_MAX];       /* "" = Samba's default smb.conf */
 	int smb_ban;                   /* enum smb_ban_mode */
 	char smb_ban_file[PATH_MAX];   /* "" = STATE_DIR/smb-ban.conf */
+	/* reports (report/) */
+	char report_org[256];          /* identity in STIX bundles */
+	int report_tlp;                /* 0 white, 1 green, 2 amber, 3 red */
+	int report_include_paths;      /* victims' file names in STIX */
 };
+
+extern const char *const config_tlp_names[];   /* "white" ... "red" */
 
 /* The built-in text of etc/vigil.conf. */
 extern const char config_default_text[];

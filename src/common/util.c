@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <openssl/evp.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -236,5 +237,18 @@ mkdir_p(const char *path, unsigned mode)
 		if (saved == '\0')
 			break;
 	}
+	return 0;
+}
+
+int
+sha256_hex(const void *buf, size_t len, char hex[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32)
+		return -1;
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	return 0;
 }

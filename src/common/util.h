@@ -37,4 +37,7 @@ int write_full(int fd, const void *buf, size_t len);
 /* mkdir -p with mode, refusing symlinks in the created components */
 int mkdir_p(const char *path, unsigned mode);
 
+/* SHA-256 of a buffer, lowercase hex (libcrypto): 0, or -1. */
+int sha256_hex(const void *buf, size_t len, char hex[65]);
+
 #endif

@@ -184,7 +184,7 @@ run_newfile(struct job *j)
 	if (fd < 0)
 		return;
 	struct stat st;
-	char buf[4096];
+	static _Thread_local char buf[NOTE_MAX_SIZE];
 	ssize_t n = -1;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    st.st_size <= NOTE_MAX_SIZE)
@@ -192,9 +192,13 @@ run_newfile(struct job *j)
 	close(fd);
 	if (n <= 0)
 		return;
-	int kw = judge_note_keywords(buf, (size_t)n);
+	/* keywords are looked for in the first 4 KiB; the hash (an
+	 * indicator other sites can check) is of the whole note */
+	int kw = judge_note_keywords(buf, n < 4096 ? (size_t)n : 4096);
+	char sha[65];
+	int hashed = n == st.st_size && sha256_hex(buf, (size_t)n, sha) == 0;
 	if (kw || judge_note_name(base))
-		judge_note(j->a, j->path, kw);
+		judge_note(j->a, j->path, kw, hashed ? sha : NULL);
 }
 
 static void

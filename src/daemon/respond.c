@@ -164,6 +164,7 @@ contain_smb_client(uint64_t id)
 static void
 handle(uint64_t id)
 {
+	judge_incident_hash_exe(id);     /* before any kill: /proc/PID/exe */
 	contain_smb_client(id);
 	if (!D.cfg.rollback_auto)
 		return;

@@ -88,6 +88,7 @@ struct jgroup {
 	const struct actor *root;
 	struct jgroup *next;
 	char smb[48];        /* an SMB client's address: the group's key */
+	char exe_sha256[65]; /* the root's executable, hashed after the freeze */
 	int64_t first_ns, last_ns;
 	/* members, for freezing and for rollback */
 	const struct actor *member[MEMBERS];
@@ -102,8 +103,8 @@ struct jgroup {
 	struct evidence ev[EVIDENCE];
 	unsigned nev;
 	struct { char ext[24]; int n; } ext[EXTS];
-	struct { char name[96]; int ndirs; uint32_t dirh[4]; int keywords; }
-	    note[NOTES];
+	struct { char name[96]; int ndirs; uint32_t dirh[4]; int keywords;
+	    char sha256[65]; } note[NOTES];
 	uint32_t dirh[DIRS];
 	int ndirs;
 	uint32_t touched[TOUCHED];
@@ -558,6 +559,38 @@ actor_json(FILE *f, struct jgroup *g)
 	fprintf(f, "]}");
 }
 
+/* What another site can look for (report/stix.c makes indicators of
+ * these): the new extensions, the notes (name, content hash, how many
+ * folders), the executable's hash. */
+static void
+artifacts_json(FILE *f, struct jgroup *g)
+{
+	fprintf(f, "\"artifacts\":{\"exe_sha256\":");
+	json_str(f, g->exe_sha256);
+	fprintf(f, ",\"extensions\":[");
+	int k = 0;
+	for (int i = 0; i < EXTS; i++) {
+		if (g->ext[i].n < 2)
+			continue;
+		fprintf(f, "%s{\"ext\":", k++ ? "," : "");
+		json_str(f, g->ext[i].ext);
+		fprintf(f, ",\"files\":%d}", g->ext[i].n);
+	}
+	fprintf(f, "],\"notes\":[");
+	k = 0;
+	for (int i = 0; i < NOTES; i++) {
+		if (g->note[i].name[0] == '\0')
+			continue;
+		fprintf(f, "%s{\"name\":", k++ ? "," : "");
+		json_str(f, g->note[i].name);
+		fprintf(f, ",\"sha256\":");
+		json_str(f, g->note[i].sha256);
+		fprintf(f, ",\"folders\":%d,\"keywords\":%s}", g->note[i].ndirs,
+		    g->note[i].keywords ? "true" : "false");
+	}
+	fprintf(f, "]}");
+}
+
 /* The incident document (JSON) and the member id list. */
 static void
 incident_record(struct jgroup *g, const char *state)
@@ -601,7 +634,9 @@ incident_record(struct jgroup *g, const char *state)
 		json_str(f, g->ev[k].why);
 		fprintf(f, "}");
 	}
-	fprintf(f, "]}");
+	fprintf(f, "],");
+	artifacts_json(f, g);
+	fprintf(f, "}");
 	fclose(f);
 	fprintf(fi, "[");
 	for (int i = 0; i < g->nmember; i++)
@@ -1047,7 +1082,8 @@ judge_note_keywords(const char *buf, size_t len)
 }
 
 void
-judge_note(const struct actor *a, const char *path, int has_keywords)
+judge_note(const struct actor *a, const char *path, int has_keywords,
+    const char *sha256)
 {
 	struct jgroup *g = lock_group(a);
 	if (g == NULL)
@@ -1080,6 +1116,9 @@ judge_note(const struct actor *a, const char *path, int has_keywords)
 	}
 	if (has_keywords)
 		g->note[slot].keywords = 1;
+	if (sha256 && g->note[slot].sha256[0] == '\0')
+		snprintf(g->note[slot].sha256, sizeof g->note[slot].sha256, "%s",
+		    sha256);
 	if (has_keywords)
 		add_evidence(g, path, "ransom note");
 	after_update(g);
@@ -1154,6 +1193,29 @@ judge_incident_client(uint64_t id, char *addr, size_t len, char *user,
 	}
 	pthread_mutex_unlock(&J.mu);
 	return rc;
+}
+
+void
+judge_incident_hash_exe(uint64_t id)
+{
+	pthread_mutex_lock(&J.mu);
+	struct jgroup *g = by_incident_locked(id);
+	pid_t pid = g && !g->killed && g->smb[0] == '\0' ? g->root->pid : 0;
+	uint64_t start = pid ? g->root->start : 0;
+	pthread_mutex_unlock(&J.mu);
+	char hex[65];
+	/* hashed without the lock (it reads the whole executable); the
+	 * start time check makes sure the pid was still the frozen root */
+	if (pid == 0 || exe_sha256(pid, hex) < 0 ||
+	    contain_start_time(pid) != start)
+		return;
+	pthread_mutex_lock(&J.mu);
+	g = by_incident_locked(id);
+	if (g) {
+		snprintf(g->exe_sha256, sizeof g->exe_sha256, "%s", hex);
+		incident_record(g, "contained");
+	}
+	pthread_mutex_unlock(&J.mu);
 }
 
 void

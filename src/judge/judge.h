@@ -66,7 +66,8 @@ void judge_rename(const struct actor *a, const char *oldp, const char *newp);
 void judge_created(const struct actor *a, const char *path);
 /* A new small file a wrote looks like a ransom note (has_keywords) or
  * has a note-like name. */
-void judge_note(const struct actor *a, const char *path, int has_keywords);
+void judge_note(const struct actor *a, const char *path, int has_keywords,
+    const char *sha256);
 /* The newest file a's group created whose name starts with the deleted
  * path's name (x.pdf -> x.pdf.gz, x.pdf.WNCRY) or shares its stem; 0 if
  * found (path copied into out). */
@@ -85,6 +86,9 @@ int judge_incident_client(uint64_t incident_id, char *addr, size_t len,
 /* Write the incident document again (e.g. once the SMB session's user
  * and machine are known). */
 void judge_incident_update(uint64_t incident_id);
+/* Hash the frozen root's executable into the incident document (for
+ * sharing as an indicator); not for SMB clients (their exe is smbd). */
+void judge_incident_hash_exe(uint64_t incident_id);
 /* Counters for "vigil status". */
 void judge_counters(unsigned long *groups, unsigned long *incidents,
     unsigned long *waits, unsigned long *denied);

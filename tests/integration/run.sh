@@ -22,5 +22,6 @@ run ./detect.sh ext4
 run ./detect.sh xfs
 run ./samba.sh ext4
 run ./samba.sh xfs
+run ./report.sh ext4
 echo "integration: $total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

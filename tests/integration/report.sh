@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# report.sh FS - vigil report: an incident as JSON, as a STIX 2.1 bundle
+# for other sites, and as an HTML page for a manager.
+#
+# A real incident first (the evaluation's simulator, qilin-rename-first:
+# renames, encrypts, drops a note per folder), rolled back.  Then:
+#   - the STIX bundle validates against the OASIS STIX 2.1 JSON schemas
+#     (tests/data/stix2.1-schemas), references resolve, file ids are the
+#     spec's UUIDv5; it carries the TLP marking and the organisation from
+#     the config, indicators for the note (name + SHA-256 of its content),
+#     the new extension and the executable's SHA-256; it is the same bundle
+#     when generated twice; and no path or victim's file name is in it,
+#     unless --include-paths;
+#   - the JSON report has the timeline and the rollback counts;
+#   - the HTML page is self-contained (no external URL), escapes what the
+#     attacker named, and renders in headless Chromium to a non-blank
+#     screenshot with the timeline chart drawn.
+. "$(dirname "$0")/lib.sh"
+FS=${1:-ext4}
+RANSIM=$ROOT/eval/build/ransim
+[ -x "$RANSIM" ] || make -s -C "$ROOT/eval" >/dev/null
+id vigil-sim >/dev/null 2>&1 || { notok "user vigil-sim missing (run eval/setup.sh)"; summary; exit 1; }
+chmod 755 "$T"
+mkfs_mount "$FS" mnt 400M
+S=$T/mnt/share
+# a folder name an attacker (or a user) chose, which HTML must escape
+W="$S/Ward 7 <b>&amp;</b>"
+mkdir -p "$W/Lab" "$W/Notes"
+for i in 1 2 3 4 5 6; do
+	{ echo "mrn,test,value"; for j in $(seq 400); do echo "MRN$i$j,K,$((j % 7)).$i"; done; } >"$W/Lab/patient_Jane_Doe_$i.csv"
+	seq 1 3000 | sed "s/^/handover $i /" >"$W/Notes/notes_$i.txt"
+done
+touch "$S/.vigil-ransim-target"; chown -R vigil-sim: "$S"
+SD=$T/state
+printf 'report_org = St Example Hospital\nreport_tlp = amber\nrollback = manual\n' >"$T/vigil.conf"
+start_vigild "$SD" -c "$T/vigil.conf" --protect "$S" || notok "vigild start"
+"$RANSIM" --target "$S" --user vigil-sim --seed 7 --behaviour qilin-rename-first >"$T/ransim.log" 2>&1 &
+RP=$!
+id=""
+for _ in $(seq 200); do
+	id=$(sqlite3 "$SD/journal.db" "SELECT min(id) FROM incidents" 2>/dev/null)
+	[ -n "$id" ] && break; sleep 0.1
+done
+check "incident opened" test -n "$id"
+id=${id:-1}
+sleep 1   # the respond thread hashes the executable
+"$VIGIL" --state-dir "$SD" rollback "$id" >"$T/rb.log" 2>&1
+check "rollback exits 0" test $? -eq 0
+kill -9 $RP 2>/dev/null; wait $RP 2>/dev/null
+
+# ---- STIX ----
+R() { "$VIGIL" --state-dir "$SD" report "$id" -c "$T/vigil.conf" "$@"; }
+R --format stix -o "$T/b1.json"
+check "report --format stix exits 0" test $? -eq 0
+R --format stix -o "$T/b2.json"
+check "the bundle is the same when generated twice" cmp -s "$T/b1.json" "$T/b2.json"
+out=$(/usr/bin/python3 "$ROOT/tests/integration/stix_validate.py" "$T/b1.json" 2>&1)
+check "the bundle validates against the OASIS STIX 2.1 schemas ($out)" test $? -eq 0
+q() { /usr/bin/python3 -c "import json,sys; b=json.load(open('$T/b1.json')); o=b['objects']; $1"; }
+check "TLP:AMBER marking on every object" q "sys.exit(not all(x.get('object_marking_refs')==['marking-definition--f88d31f6-486f-44da-b317-01333bde0b82'] for x in o if x['type'] not in ('marking-definition','identity','file')))"
+check "identity is the configured organisation" q "sys.exit(not any(x['type']=='identity' and x['name']=='St Example Hospital' for x in o))"
+check "malware object of type ransomware" q "sys.exit(not any(x['type']=='malware' and x['malware_types']==['ransomware'] for x in o))"
+note_sha=$(sqlite3 "$SD/journal.db" "SELECT doc FROM incidents WHERE id=$id" | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(d['artifacts']['notes'][0]['sha256'])" 2>/dev/null)
+check "the note's content hash is known (${note_sha:0:12}...)" test ${#note_sha} -eq 64
+check "indicator: note name and content hash" q "sys.exit(not any(x['type']=='indicator' and 'RECOVER-README.txt' in x['pattern'] and '$note_sha' in x['pattern'] for x in o))"
+check "indicator: the new extension" q "sys.exit(not any(x['type']=='indicator' and 'file:name LIKE' in x['pattern'] for x in o))"
+exe_sha=$(sha256sum "$RANSIM" | cut -c1-64)
+check "indicator: the executable's SHA-256" q "sys.exit(not any(x['type']=='indicator' and '$exe_sha' in x['pattern'] for x in o))"
+check "a sighting by the organisation" q "sys.exit(not any(x['type']=='sighting' for x in o))"
+check "no path or victim's file name in the bundle" sh -c "! grep -q -e '$S' -e 'patient_Jane_Doe' -e 'Ward 7' '$T/b1.json'"
+R --format stix --include-paths -o "$T/b3.json"
+check "--include-paths puts the evidence names in" grep -q 'patient_Jane_Doe\|notes_' "$T/b3.json"
+R --format stix --tlp red -o "$T/b4.json"
+check "--tlp red" grep -q 'marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed' "$T/b4.json"
+R --format stix --tlp purple >/dev/null 2>"$T/err"; rc=$?
+check "an unknown TLP is an error ($(cat "$T/err"))" test $rc -eq 2
+"$VIGIL" --state-dir "$SD" report 999 --format stix >/dev/null 2>&1
+check "report of an unknown incident exits 1" test $? -eq 1
+
+# ---- JSON ----
+R --format json -o "$T/r.json"
+check "report --format json has the timeline and rollback counts" /usr/bin/python3 -c "
+import json,sys; d=json.load(open('$T/r.json'))
+sys.exit(not (len(d['timeline']) >= 3 and d['rollback'].get('restored', 0) >= 1 and d['state'] == 'rolled-back'))"
+
+# ---- HTML ----
+R --format html -o "$T/r.html"
+check "report --format html exits 0" test $? -eq 0
+check "the page is self-contained (no external URL)" sh -c "! grep -Eiq '(src|href)=.(https?:|//)|@import|url\\(' '$T/r.html'"
+check "an attacker-chosen folder name is escaped" grep -q 'Ward 7 &lt;b&gt;&amp;amp;&lt;/b&gt;' "$T/r.html"
+check "no raw <b> from a file name" sh -c "! grep -q 'Ward 7 <b>' '$T/r.html'"
+CHROME=$(command -v chromium || command -v chromium-browser)
+if [ -z "$CHROME" ]; then
+	notok "chromium missing (scripts/setup.sh installs it)"
+else
+	cd "$T" || exit 1
+	timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --user-data-dir="$T/chrome" \
+	    --window-size=1000,1400 --screenshot="$T/shot.png" "file://$T/r.html" >"$T/chrome.log" 2>&1
+	check "chromium rendered a screenshot" test -s "$T/shot.png"
+	sd=$(/usr/bin/convert "$T/shot.png" -colorspace gray -format '%[fx:standard_deviation]' info: 2>/dev/null)
+	check "the screenshot is not blank (std dev ${sd:-?})" awk -v s="${sd:-0}" 'BEGIN {exit !(s > 0.05)}'
+	red=$(/usr/bin/convert "$T/shot.png" -fuzz 12% -fill black +opaque '#c0392b' -fill white -opaque '#c0392b' -format '%[fx:mean*w*h]' info: 2>/dev/null)
+	check "the timeline chart is drawn (${red:-0} pixels of its line)" awk -v r="${red:-0}" 'BEGIN {exit !(r > 50)}'
+	timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --user-data-dir="$T/chrome" \
+	    --dump-dom "file://$T/r.html" >"$T/dom.html" 2>/dev/null
+	check "the rendered DOM has the chart" grep -q "id=\"timeline-chart\"" "$T/dom.html"
+fi
+stop_vigild
+summary
