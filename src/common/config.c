@@ -47,6 +47,9 @@ config_defaults(struct config *c)
 	c->kill_policy = KILL_AFTER_ROLLBACK;
 	c->smb_ban = 1;                /* address */
 	c->report_tlp = 2;             /* amber */
+	c->events_file = 1;
+	c->syslog = 1;
+	snprintf(c->syslog_socket, sizeof c->syslog_socket, "/dev/log");
 	snprintf(c->report_org, sizeof c->report_org, "vigil user");
 }
 
@@ -259,6 +262,25 @@ apply_report(struct config *c, const char *key, const char *v, char *msg,
 		return set_choice(v, config_tlp_names, &c->report_tlp, msg, len);
 	if (strcmp(key, "report_include_paths") == 0)
 		return set_choice(v, onoff, &c->report_include_paths, msg, len);
+	if (strcmp(key, "events_file") == 0)
+		return set_choice(v, onoff, &c->events_file, msg, len);
+	if (strcmp(key, "syslog") == 0)
+		return set_choice(v, onoff, &c->syslog, msg, len);
+	if (strcmp(key, "syslog_socket") == 0)
+		return set_path(v, c->syslog_socket, sizeof c->syslog_socket, msg,
+		    len);
+	if (strcmp(key, "syslog_remote") == 0) {
+		const char *colon = strrchr(v, ':');
+		unsigned long long port;
+		if (colon == NULL || colon == v || parse_uint(colon + 1, 65535,
+		    &port) < 0 || port == 0 || strlen(v) >=
+		    sizeof c->syslog_remote || strpbrk(v, " \t/")) {
+			snprintf(msg, len, "expected HOST:PORT");
+			return -1;
+		}
+		snprintf(c->syslog_remote, sizeof c->syslog_remote, "%s", v);
+		return 0;
+	}
 	if (strcmp(key, "report_org") == 0) {
 		if (strlen(v) >= sizeof c->report_org) {
 			snprintf(msg, len, "longer than %zu bytes",

@@ -58,6 +58,11 @@ struct config {
 	char report_org[256];          /* identity in STIX bundles */
 	int report_tlp;                /* 0 white, 1 green, 2 amber, 3 red */
 	int report_include_paths;      /* victims' file names in STIX */
+	/* incident events (report/emit.c) */
+	int events_file;               /* STATE_DIR/events.json, ECS lines */
+	int syslog;                    /* RFC 5424 to syslog_socket */
+	char syslog_socket[108];
+	char syslog_remote[300];       /* host:port over TCP, or "" */
 };
 
 extern const char *const config_tlp_names[];   /* "white" ... "red" */

@@ -17,6 +17,7 @@
 #include "../journal/store.h"
 #include "../judge/judge.h"
 #include "../contain/smbban.h"
+#include "../report/emit.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -127,6 +128,11 @@ incident_cmd(FILE *f, const char *req)
 	}
 	if (rc == 0)
 		log_warnx("incident %llu: processes %s (vigil %s)", id, done, cmd);
+	/* the SIEM hears of it either way: the journal's state changed */
+	char *doc = judge_incident_doc(id);
+	emit_incident(id, strcmp(cmd, "release") == 0 ? "released" :
+	    "rolled-back", doc);
+	free(doc);
 	fprintf(f, "{\"incident\":%llu,\"ok\":%s,\"processes\":\"%s\"}\n",
 	    id, rc == 0 ? "true" : "false", rc == 0 ? done : "none held by "
 	    "this vigild");

@@ -24,6 +24,7 @@
 #include "../judge/judge.h"
 #include "../actor/smb.h"
 #include "../contain/smbban.h"
+#include "../report/emit.h"
 #include "../journal/store.h"
 
 #include <errno.h>
@@ -119,6 +120,15 @@ run_rollback(uint64_t id)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/* An event for SIEMs and syslog, with the incident's current document. */
+static void
+tell(uint64_t id, const char *action)
+{
+	char *doc = judge_incident_doc(id);
+	emit_incident(id, action, doc);
+	free(doc);
+}
+
 /* An SMB client: name it, ban it, end its connections.  The ban comes
  * before the kill so that the client's automatic reconnect already
  * fails; the share keeps serving every other client throughout. */
@@ -156,6 +166,7 @@ contain_smb_client(uint64_t id)
 	 * other clients would wait on: end it now, the journal has what
 	 * rollback needs */
 	judge_kill(id);
+	tell(id, "smb-client-banned");
 	int n = smbban_end_sessions(addr);
 	log_warnx("incident %llu: SMB client %s: its smbd processes ended "
 	    "(%d more found)", iid, addr, n);
@@ -165,6 +176,7 @@ static void
 handle(uint64_t id)
 {
 	judge_incident_hash_exe(id);     /* before any kill: /proc/PID/exe */
+	tell(id, "contained");
 	contain_smb_client(id);
 	if (!D.cfg.rollback_auto)
 		return;
@@ -178,13 +190,17 @@ handle(uint64_t id)
 	else if (rc != 0)
 		log_warnx("incident %llu: rollback exited %d; see vigil show "
 		    "%llu", (unsigned long long)id, rc, (unsigned long long)id);
-	else
+	else {
 		log_warnx("incident %llu: rolled back", (unsigned long long)id);
+		tell(id, "rolled-back");
+	}
 	/* a failed rollback leaves the actor frozen for the admin to see */
 	if (rc == 0 && D.cfg.kill_policy == KILL_AFTER_ROLLBACK &&
-	    judge_kill(id) == 0)
+	    judge_kill(id) == 0) {
 		log_warnx("incident %llu: frozen processes killed",
 		    (unsigned long long)id);
+		tell(id, "killed");
+	}
 }
 
 static void *

@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "../actor/smb.h"
 #include "../contain/smbban.h"
+#include "../report/emit.h"
 #include "../actor/actor.h"
 #include "../common/log.h"
 #include "../common/util.h"
@@ -490,6 +491,8 @@ start_protection(void)
 	if (D.cfg.smb_ban != SMB_BAN_OFF &&
 	    smbban_init(D.cfg.smb_ban_file, berr, sizeof berr) < 0)
 		log_warnx("smb: ban file: %s", berr);
+	if (emit_start(&D.cfg, berr, sizeof berr) < 0)
+		log_warnx("events: %s: incidents reach vigild's log only", berr);
 	if (smb_directory_start(D.cfg.smb_conf) < 0)
 		log_warnx("smb: no session directory thread: incidents will "
 		    "name SMB clients by address only");
@@ -527,6 +530,7 @@ stop_protection(void)
 	respond_stop();
 	smb_directory_stop();
 	control_stop();
+	emit_stop();
 	retention_stop();
 	store_writer_stop();
 	sqlite3_close(D.db);

@@ -89,6 +89,7 @@ struct jgroup {
 	struct jgroup *next;
 	char smb[48];        /* an SMB client's address: the group's key */
 	char exe_sha256[65]; /* the root's executable, hashed after the freeze */
+	char *doc;           /* the incident document last recorded */
 	int64_t first_ns, last_ns;
 	/* members, for freezing and for rollback */
 	const struct actor *member[MEMBERS];
@@ -646,7 +647,8 @@ incident_record(struct jgroup *g, const char *state)
 	fclose(fi);
 	store_incident(g->incident, state, g->detected_ns, g->contained_ns,
 	    g->first_ns, ids, doc);
-	free(doc);
+	free(g->doc);
+	g->doc = doc;        /* kept for judge_incident_doc */
 	free(ids);
 }
 
@@ -1216,6 +1218,16 @@ judge_incident_hash_exe(uint64_t id)
 		incident_record(g, "contained");
 	}
 	pthread_mutex_unlock(&J.mu);
+}
+
+char *
+judge_incident_doc(uint64_t id)
+{
+	pthread_mutex_lock(&J.mu);
+	struct jgroup *g = by_incident_locked(id);
+	char *d = g && g->doc ? strdup(g->doc) : NULL;
+	pthread_mutex_unlock(&J.mu);
+	return d;
 }
 
 void

@@ -86,6 +86,8 @@ int judge_incident_client(uint64_t incident_id, char *addr, size_t len,
 /* Write the incident document again (e.g. once the SMB session's user
  * and machine are known). */
 void judge_incident_update(uint64_t incident_id);
+/* A copy of the incident document (free it), or NULL. */
+char *judge_incident_doc(uint64_t incident_id);
 /* Hash the frozen root's executable into the incident document (for
  * sharing as an indicator); not for SMB clients (their exe is smbd). */
 void judge_incident_hash_exe(uint64_t incident_id);

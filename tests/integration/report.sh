@@ -12,6 +12,8 @@
 #     when generated twice; and no path or victim's file name is in it,
 #     unless --include-paths;
 #   - the JSON report has the timeline and the rollback counts;
+#   - ECS events in events.json, RFC 5424 syslog to a local socket and to
+#     a TCP collector (both the test's own);
 #   - the HTML page is self-contained (no external URL), escapes what the
 #     attacker named, and renders in headless Chromium to a non-blank
 #     screenshot with the timeline chart drawn.
@@ -32,7 +34,43 @@ for i in 1 2 3 4 5 6; do
 done
 touch "$S/.vigil-ransim-target"; chown -R vigil-sim: "$S"
 SD=$T/state
-printf 'report_org = St Example Hospital\nreport_tlp = amber\nrollback = manual\n' >"$T/vigil.conf"
+# a local syslog socket and a remote TCP collector, both the test's own
+SYSPORT=$(( 20000 + $$ % 20000 ))
+/usr/bin/python3 - "$T/log.sock" "$T/syslog-local.txt" "$SYSPORT" "$T/syslog-remote.txt" <<'PY' &
+import os, socket, sys, threading
+sock, out1, port, out2 = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); u.bind(sock)
+t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(("127.0.0.1", port)); t.listen(4)
+def local():
+    with open(out1, "ab", buffering=0) as f:
+        while True:
+            f.write(u.recv(65536) + b"\n")
+def remote():
+    while True:
+        c, _ = t.accept()
+        with open(out2, "ab", buffering=0) as f:
+            buf = b""
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                buf += d
+                while b" " in buf:   # RFC 6587 octet counting
+                    n, rest = buf.split(b" ", 1)
+                    if len(rest) < int(n):
+                        break
+                    f.write(rest[: int(n)] + b"\n"); buf = rest[int(n):]
+threading.Thread(target=local, daemon=True).start()
+threading.Thread(target=remote, daemon=True).start()
+threading.Event().wait(300)
+PY
+LP=$!
+kill_listeners() { kill "$LP" 2>/dev/null; }
+at_exit kill_listeners
+for _ in $(seq 50); do [ -S "$T/log.sock" ] && break; sleep 0.1; done
+printf 'report_org = St Example Hospital\nreport_tlp = amber\nrollback = manual\nsyslog_socket = %s\nsyslog_remote = 127.0.0.1:%s\n' \
+    "$T/log.sock" "$SYSPORT" >"$T/vigil.conf"
 start_vigild "$SD" -c "$T/vigil.conf" --protect "$S" || notok "vigild start"
 "$RANSIM" --target "$S" --user vigil-sim --seed 7 --behaviour qilin-rename-first >"$T/ransim.log" 2>&1 &
 RP=$!
@@ -47,6 +85,20 @@ sleep 1   # the respond thread hashes the executable
 "$VIGIL" --state-dir "$SD" rollback "$id" >"$T/rb.log" 2>&1
 check "rollback exits 0" test $? -eq 0
 kill -9 $RP 2>/dev/null; wait $RP 2>/dev/null
+
+# ---- events for SIEMs: ECS lines, local and remote syslog ----
+sleep 1
+check "events.json: ECS events contained then rolled-back" /usr/bin/python3 -c "
+import json,sys
+ev=[json.loads(l) for l in open('$SD/events.json')]
+acts=[e['event']['action'] for e in ev]
+ok = acts[:1]==['ransomware-contained'] and 'ransomware-rolled-back' in acts
+e=ev[0]
+ok = ok and e['event']['kind']=='alert' and e['threat']['technique']['id']==['T1486'] and '@timestamp' in e
+ok = ok and e['process']['executable'].endswith('ransim') and e['user']['name']=='vigil-sim' and e['vigil']['incident']['id']==$id
+sys.exit(not ok)"
+check "local syslog: an RFC 5424 line with structured data" grep -Eq '^<26>1 [0-9T:.-]+Z [^ ]+ vigild [0-9]+ incident \[vigil@32473 incident="'"$id"'" action="contained"' "$T/syslog-local.txt"
+check "remote syslog over TCP (octet counting): contained and rolled-back" sh -c "grep -q 'action=\"contained\"' '$T/syslog-remote.txt' && grep -q 'action=\"rolled-back\"' '$T/syslog-remote.txt'"
 
 # ---- STIX ----
 R() { "$VIGIL" --state-dir "$SD" report "$id" -c "$T/vigil.conf" "$@"; }

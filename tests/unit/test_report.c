@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../../src/report/report.h"
+#include "../../src/report/emit.h"
 
 static void
 uuid5_vectors(void **state)
@@ -137,6 +138,41 @@ hostile_incident(void **state)
 	json_decref(inc);
 }
 
+/* ECS and syslog from a hostile document: valid JSON, no line breaks,
+ * SD-PARAM values escaped so that "]" cannot end the structured data. */
+static void
+events_hostile(void **state)
+{
+	(void)state;
+	const char *doc = "{\"actor\":{\"exe\":\"/tmp/x\\\"] [evil@1 a=\\\"b\\\"]\\nline2\","
+	    "\"user\":\"u\\\\\",\"root_pid\":42,\"uid\":1000,\"smb_client\":"
+	    "{\"address\":\"10.0.0.9\",\"user\":\"eve\"}},\"files_touched\":3,"
+	    "\"evidence\":[{\"path\":\"/srv/a\"}]}";
+	char *ecs = emit_ecs(5, "contained", doc, "host one", 1700000000000000000LL);
+	assert_non_null(ecs);
+	assert_null(strchr(ecs, '\n'));
+	json_t *e = json_loads(ecs, 0, NULL);
+	assert_non_null(e);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    e, "source"), "ip")), "10.0.0.9");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    e, "event"), "action")), "ransomware-contained");
+	json_decref(e);
+	free(ecs);
+	char line[4096];
+	assert_true(emit_syslog_line(line, sizeof line, 5, "contained", doc,
+	    "host one", 77, 1700000000000000000LL) > 0);
+	assert_null(strchr(line, '\n'));
+	assert_non_null(strstr(line, "<26>1 2023-11-14T22:13:20.000Z host_one vigild 77 incident [vigil@32473 "));
+	/* the quote and bracket of the exe are escaped inside the value */
+	assert_non_null(strstr(line, "exe=\"/tmp/x\\\"\\] [evil@1 a=\\\"b\\\"\\]line2\""));
+	assert_non_null(strstr(line, "client=\"10.0.0.9\""));
+	/* no document at all still gives an event */
+	ecs = emit_ecs(6, "released", NULL, "h", 0);
+	assert_non_null(ecs);
+	free(ecs);
+}
+
 int
 main(void)
 {
@@ -145,6 +181,7 @@ main(void)
 		cmocka_unit_test(stix_quote_cases),
 		cmocka_unit_test(html_escape_cases),
 		cmocka_unit_test(hostile_incident),
+		cmocka_unit_test(events_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
