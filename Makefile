@@ -13,7 +13,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parame
 HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 OPT     ?= -O2 -g
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(HARDEN) -I$(BUILD)/gen -pthread
-LDLIBS  += -lsqlite3 -lcrypto -ljansson -pthread
+LDLIBS  += -lsqlite3 -lcrypto -ljansson -lcurl -pthread
 
 COMMON  = src/common/log.c src/common/util.c src/common/config.c src/common/json.c
 JOURNAL = src/journal/store.c src/journal/vault.c src/journal/index.c
@@ -22,11 +22,12 @@ DAEMON  = $(COMMON) $(JOURNAL) $(ANALYSE) src/actor/actor.c src/actor/smb.c src/
           src/capture/fanotify.c src/daemon/hold.c src/daemon/perm.c src/daemon/notify.c \
           src/daemon/control.c src/daemon/retention.c src/daemon/vigild.c \
           src/daemon/analyser.c src/daemon/respond.c src/judge/judge.c src/contain/contain.c \
-          src/contain/smbban.c src/report/emit.c
+          src/contain/smbban.c src/report/emit.c src/report/http.c
 CLI     = $(COMMON) src/journal/store.c src/journal/vault.c \
           src/actor/actor.c src/actor/smb.c src/recover/restore.c src/recover/rollback.c \
           src/report/report.c src/report/stix.c src/report/html.c \
-          src/cli/vigil.c src/cli/incidents.c src/cli/report.c
+          src/report/http.c src/intel/ioc.c \
+          src/cli/vigil.c src/cli/incidents.c src/cli/report.c src/cli/ioc.c src/cli/share.c
 
 obj = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(1))
 
@@ -52,7 +53,8 @@ UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 UNIT_DEPS = $(COMMON) $(JOURNAL) $(ANALYSE) src/actor/actor.c src/actor/smb.c src/capture/intent.c \
             src/judge/judge.c src/contain/contain.c src/contain/smbban.c \
-            src/report/report.c src/report/stix.c src/report/html.c src/report/emit.c
+            src/report/report.c src/report/stix.c src/report/html.c src/report/emit.c \
+            src/report/http.c src/intel/ioc.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(call obj,$(UNIT_DEPS))
 	@mkdir -p $(dir $@)
@@ -73,6 +75,7 @@ asan:
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 build-fuzz/%: tests/fuzz/%.c $(COMMON) $(JOURNAL) $(ANALYSE) src/capture/intent.c src/actor/actor.c src/actor/smb.c \
              src/contain/smbban.c src/report/report.c src/report/stix.c src/report/html.c \
+             src/intel/ioc.c \
              build/gen/vigil.conf.inc
 	@mkdir -p build-fuzz
 	clang $(CSTD) -g -O1 -Ibuild/gen -pthread -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@ -lsqlite3 -ljansson -lcrypto

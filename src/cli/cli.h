@@ -24,5 +24,7 @@ int cmd_show(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_ioc(int argc, char **argv);
+int cmd_share(int argc, char **argv);
 
 #endif

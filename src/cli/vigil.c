@@ -58,7 +58,12 @@ usage(FILE *f)
 	    "  report ID [--format json|stix|html] [-o FILE] [--org NAME]\n"
 	    "            [--tlp LEVEL] [--include-paths]\n"
 	    "                                  the incident for people (html) "
-	    "or other sites (STIX 2.1)\n\n"
+	    "or other sites (STIX 2.1)\n"
+	    "  share ID [-c CONFIG]            push the STIX bundle to the "
+	    "TAXII 2.1 collection\n"
+	    "  ioc import FILE [--source NAME] | ioc list\n"
+	    "                                  file-hash indicators from a STIX "
+	    "2.1 bundle\n\n"
 	    "Global options:\n"
 	    "  --state-dir DIR   vigild's state dir (default %s)\n"
 	    "  --json            machine-readable output\n"
@@ -416,7 +421,8 @@ main(int argc, char **argv)
 		{ "restore", cmd_restore }, { "events", cmd_events },
 		{ "incidents", cmd_incidents }, { "show", cmd_show },
 		{ "rollback", cmd_rollback }, { "release", cmd_release },
-		{ "report", cmd_report },
+		{ "report", cmd_report }, { "ioc", cmd_ioc },
+		{ "share", cmd_share },
 	};
 	for (size_t c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
 		if (strcmp(cmd, cmds[c].name) != 0)

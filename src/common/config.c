@@ -48,6 +48,7 @@ config_defaults(struct config *c)
 	c->smb_ban = 1;                /* address */
 	c->report_tlp = 2;             /* amber */
 	c->events_file = 1;
+	c->webhook_retries = 5;
 	c->syslog = 1;
 	snprintf(c->syslog_socket, sizeof c->syslog_socket, "/dev/log");
 	snprintf(c->report_org, sizeof c->report_org, "vigil user");
@@ -279,6 +280,37 @@ apply_report(struct config *c, const char *key, const char *v, char *msg,
 			return -1;
 		}
 		snprintf(c->syslog_remote, sizeof c->syslog_remote, "%s", v);
+		return 0;
+	}
+	if (strcmp(key, "webhook_url") == 0 || strcmp(key, "taxii_collection")
+	    == 0) {
+		char *dst = key[0] == 'w' ? c->webhook_url : c->taxii_collection;
+		if ((strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7)
+		    != 0) || strlen(v) >= sizeof c->webhook_url ||
+		    strpbrk(v, " \t\"'<>\\")) {
+			snprintf(msg, len, "expected an http:// or https:// URL");
+			return -1;
+		}
+		snprintf(dst, sizeof c->webhook_url, "%s", v);
+		return 0;
+	}
+	if (strcmp(key, "webhook_ca") == 0)
+		return set_path(v, c->webhook_ca, sizeof c->webhook_ca, msg, len);
+	if (strcmp(key, "taxii_ca") == 0)
+		return set_path(v, c->taxii_ca, sizeof c->taxii_ca, msg, len);
+	if (strcmp(key, "webhook_retries") == 0)
+		return set_uint(v, 0, 20, &c->webhook_retries, msg, len);
+	if (strcmp(key, "taxii_user") == 0 || strcmp(key, "taxii_password")
+	    == 0) {
+		char *dst = key[6] == 'u' ? c->taxii_user : c->taxii_password;
+		size_t cap = key[6] == 'u' ? sizeof c->taxii_user :
+		    sizeof c->taxii_password;
+		if (strlen(v) >= cap || (key[6] == 'u' && strchr(v, ':'))) {
+			snprintf(msg, len, "too long%s", key[6] == 'u' ?
+			    " or holds ':'" : "");
+			return -1;
+		}
+		snprintf(dst, cap, "%s", v);
 		return 0;
 	}
 	if (strcmp(key, "report_org") == 0) {

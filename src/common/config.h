@@ -63,6 +63,14 @@ struct config {
 	int syslog;                    /* RFC 5424 to syslog_socket */
 	char syslog_socket[108];
 	char syslog_remote[300];       /* host:port over TCP, or "" */
+	char webhook_url[1024];        /* http(s) URL, or "" */
+	char webhook_ca[PATH_MAX];     /* CA file for it, "" = system CAs */
+	unsigned webhook_retries;
+	/* TAXII 2.1 push (vigil share) */
+	char taxii_collection[1024];   /* .../collections/<id>/ URL */
+	char taxii_user[128];
+	char taxii_password[256];
+	char taxii_ca[PATH_MAX];
 };
 
 extern const char *const config_tlp_names[];   /* "white" ... "red" */

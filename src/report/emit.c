@@ -8,9 +8,11 @@
  * STATE_DIR/events.json (Wazuh's and Filebeat's JSON log inputs read it
  * as it is) and sent as an RFC 5424 syslog message with structured data
  * to the local syslog socket and, if configured, to a remote collector
- * over TCP (RFC 6587 octet counting).  Callers (the respond, control and
- * analyser threads) only queue; one thread does the I/O, so a stuck
- * collector or a full disk never reaches containment.
+ * over TCP (RFC 6587 octet counting), and, if configured, POSTed as JSON
+ * to a webhook (HTTPS, libcurl) by a thread of its own that retries with
+ * back-off (1, 2, 4 ... 60 s).  Callers (the respond and control threads)
+ * only queue; the I/O happens on these two threads, so a stuck collector,
+ * an unreachable webhook or a full disk never reaches containment.
  * Must not: block a caller, or hold the queue lock during I/O.
  */
 #define _GNU_SOURCE
@@ -18,6 +20,7 @@
 #include "../common/config.h"
 #include "../common/log.h"
 #include "../common/util.h"
+#include "http.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +34,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define QUEUE 256
@@ -60,6 +64,15 @@ static struct {
 	char remote[300];              /* host:port, or "" */
 	int remote_fd;
 	char host[256];
+	/* the webhook: its own queue and thread, retries with back-off */
+	struct {
+		pthread_t th;
+		int running;
+		char *q[QUEUE];
+		unsigned head, tail;
+		char url[1024], ca[PATH_MAX];
+		unsigned retries;
+	} wh;
 } E = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
 	.events_fd = -1, .log_fd = -1, .remote_fd = -1 };
 
@@ -357,12 +370,109 @@ send_remote(const char *line)
 	    "was not delivered there (events.json has it)", E.remote);
 }
 
+/* ---- the webhook ---- */
+
+/* Wait up to ms for stop; 1 if stopping.  Called with E.mu held. */
+static int
+sleep_or_stop(long ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	while (!E.stop)
+		if (pthread_cond_timedwait(&E.cv, &E.mu, &ts) != 0)
+			break;
+	return E.stop;
+}
+
+static int
+post_once(const char *json, char *err, size_t errlen)
+{
+	struct http_req r = { .method = "POST", .url = E.wh.url,
+		.content_type = "application/json", .accept = "*/*",
+		.body = json, .body_len = strlen(json), .ca_file = E.wh.ca,
+		.timeout_ms = 10000 };
+	struct http_resp resp;
+	if (http_do(&r, &resp, err, errlen) < 0)
+		return -1;
+	free(resp.body);
+	if (resp.status >= 200 && resp.status < 300)
+		return 0;
+	snprintf(err, errlen, "%s answered HTTP %ld", E.wh.url, resp.status);
+	return -1;
+}
+
+static void *
+webhook_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&E.mu);
+	for (;;) {
+		while (E.wh.head == E.wh.tail && !E.stop)
+			pthread_cond_wait(&E.cv, &E.mu);
+		if (E.wh.head == E.wh.tail)
+			break;
+		char *json = E.wh.q[E.wh.tail % QUEUE];
+		long backoff = 1000;
+		unsigned attempt = 0;
+		char err[512] = "";
+		for (;;) {
+			pthread_mutex_unlock(&E.mu);
+			int ok = post_once(json, err, sizeof err) == 0;
+			pthread_mutex_lock(&E.mu);
+			if (ok || attempt++ >= E.wh.retries) {
+				if (!ok)
+					log_warnx("events: webhook: %s; gave up "
+					    "after %u attempt(s) (events.json has "
+					    "the event)", err, attempt);
+				break;
+			}
+			if (sleep_or_stop(backoff)) {
+				log_warnx("events: webhook: %s; not retried "
+				    "(vigild stopping)", err);
+				break;
+			}
+			backoff = backoff * 2 > 60000 ? 60000 : backoff * 2;
+		}
+		E.wh.tail++;
+		free(json);
+	}
+	while (E.wh.head != E.wh.tail)        /* stopping: drop the rest */
+		free(E.wh.q[E.wh.tail++ % QUEUE]);
+	pthread_mutex_unlock(&E.mu);
+	return NULL;
+}
+
+static void
+queue_webhook(const char *ecs)
+{
+	if (!E.wh.running || ecs == NULL)
+		return;
+	pthread_mutex_lock(&E.mu);
+	if (E.wh.head - E.wh.tail < QUEUE) {
+		char *c = strdup(ecs);
+		if (c) {
+			E.wh.q[E.wh.head++ % QUEUE] = c;
+			pthread_cond_broadcast(&E.cv);
+		}
+	} else {
+		atomic_fetch_add(&E.dropped, 1);
+	}
+	pthread_mutex_unlock(&E.mu);
+}
+
 static void
 deliver(struct item *it)
 {
 	int64_t now = now_ns();
 	char *ecs = emit_ecs(it->id, it->action, it->doc, E.host, now);
 	write_events_file(ecs);
+	queue_webhook(ecs);
 	free(ecs);
 	char line[4096];
 	if (emit_syslog_line(line, sizeof line, it->id, it->action, it->doc,
@@ -409,12 +519,22 @@ emit_start(const struct config *c, char *err, size_t errlen)
 	snprintf(E.log_path, sizeof E.log_path, "%s", c->syslog ?
 	    c->syslog_socket : "");
 	snprintf(E.remote, sizeof E.remote, "%s", c->syslog_remote);
+	snprintf(E.wh.url, sizeof E.wh.url, "%s", c->webhook_url);
+	snprintf(E.wh.ca, sizeof E.wh.ca, "%s", c->webhook_ca);
+	E.wh.retries = c->webhook_retries;
 	E.stop = 0;
 	if (pthread_create(&E.th, NULL, emit_main, NULL) != 0) {
 		snprintf(err, errlen, "cannot start the event thread");
 		return -1;
 	}
 	E.running = 1;
+	if (E.wh.url[0]) {
+		http_global_init();
+		if (pthread_create(&E.wh.th, NULL, webhook_main, NULL) == 0)
+			E.wh.running = 1;
+		else
+			log_warnx("events: no webhook thread");
+	}
 	return 0;
 }
 
@@ -429,6 +549,9 @@ emit_stop(void)
 	pthread_mutex_unlock(&E.mu);
 	if (running)
 		pthread_join(E.th, NULL);   /* drains the queue first */
+	if (E.wh.running)
+		pthread_join(E.wh.th, NULL);
+	E.wh.running = 0;
 	if (E.events_fd >= 0)
 		close(E.events_fd);
 	if (E.log_fd >= 0)
@@ -456,6 +579,6 @@ emit_incident(uint64_t id, const char *action, const char *doc)
 	snprintf(it->action, sizeof it->action, "%s", action);
 	it->doc = doc ? strdup(doc) : NULL;
 	E.head++;
-	pthread_cond_signal(&E.cv);
+	pthread_cond_broadcast(&E.cv);
 	pthread_mutex_unlock(&E.mu);
 }

@@ -2,7 +2,7 @@
  * fuzz_parsers.c - libFuzzer target for the parsers of untrusted bytes:
  * vault metadata xattrs (read back from disk at startup), /proc lines,
  * configuration text, and the Samba layer's inputs (/proc/net/tcp,
- * smbstatus --json, the ban file).  The first byte picks the parser.
+ * smbstatus --json, the ban file), and STIX bundles for vigil ioc import.  The first byte picks the parser.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "../../src/actor/actor.h"
 #include "../../src/actor/smb.h"
 #include "../../src/contain/smbban.h"
+#include "../../src/intel/ioc.h"
 #include "../../src/capture/intent.h"
 #include "../../src/common/config.h"
 #include "../../src/common/util.h"
@@ -28,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 8) {
+	switch (data[0] % 9) {
 	case 0: {
 		struct version_meta m;
 		vault_meta_parse((const char *)data + 1, size - 1, &m);
@@ -63,6 +64,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 6: {
 		static struct smb_session ss[64];
 		smb_parse_status((const char *)data + 1, size - 1, ss, 64);
+		break;
+	}
+	case 8: {
+		struct ioc_set set;
+		char err[256];
+		if (ioc_parse_bundle((const char *)data + 1, size - 1, &set, 0,
+		    err, sizeof err) == 0)
+			ioc_set_free(&set);
+		char h[4][65];
+		ioc_pattern_hashes(s, h, 4);
 		break;
 	}
 	case 7: {

@@ -11,9 +11,13 @@
 #     the new extension and the executable's SHA-256; it is the same bundle
 #     when generated twice; and no path or victim's file name is in it,
 #     unless --include-paths;
+#   - vigil ioc import reads that bundle back (the executable's hash) and
+#     refuses malformed, truncated, mistyped and oversized files, changing
+#     nothing;
 #   - the JSON report has the timeline and the rollback counts;
 #   - ECS events in events.json, RFC 5424 syslog to a local socket and to
-#     a TCP collector (both the test's own);
+#     a TCP collector, the HTTPS webhook retried after a 503, the TAXII 2.1
+#     push with status polling (all to the test's own servers);
 #   - the HTML page is self-contained (no external URL), escapes what the
 #     attacker named, and renders in headless Chromium to a non-blank
 #     screenshot with the timeline chart drawn.
@@ -66,11 +70,30 @@ threading.Thread(target=remote, daemon=True).start()
 threading.Event().wait(300)
 PY
 LP=$!
-kill_listeners() { kill "$LP" 2>/dev/null; }
+# an HTTPS webhook and a TAXII 2.1 server, with a self-signed certificate
+HTTPSPORT=$((SYSPORT + 1))
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1
+/usr/bin/python3 "$ROOT/tests/integration/https_stub.py" "$T/cert.pem" "$T/key.pem" "$HTTPSPORT" "$T" &
+HP=$!
+kill_listeners() { kill "$LP" "$HP" 2>/dev/null; }
 at_exit kill_listeners
 for _ in $(seq 50); do [ -S "$T/log.sock" ] && break; sleep 0.1; done
-printf 'report_org = St Example Hospital\nreport_tlp = amber\nrollback = manual\nsyslog_socket = %s\nsyslog_remote = 127.0.0.1:%s\n' \
-    "$T/log.sock" "$SYSPORT" >"$T/vigil.conf"
+COLL=https://127.0.0.1:$HTTPSPORT/api1/collections/9c6e1e6e-3c0a-4d4a-9d6c-0c4a3c8b5a11/
+cat >"$T/vigil.conf" <<EOF
+report_org = St Example Hospital
+report_tlp = amber
+rollback = manual
+syslog_socket = $T/log.sock
+syslog_remote = 127.0.0.1:$SYSPORT
+webhook_url = https://127.0.0.1:$HTTPSPORT/hook
+webhook_ca = $T/cert.pem
+taxii_collection = $COLL
+taxii_user = isac
+taxii_password = s3cret
+taxii_ca = $T/cert.pem
+EOF
+chmod 600 "$T/vigil.conf"
 start_vigild "$SD" -c "$T/vigil.conf" --protect "$S" || notok "vigild start"
 "$RANSIM" --target "$S" --user vigil-sim --seed 7 --behaviour qilin-rename-first >"$T/ransim.log" 2>&1 &
 RP=$!
@@ -100,6 +123,12 @@ sys.exit(not ok)"
 check "local syslog: an RFC 5424 line with structured data" grep -Eq '^<26>1 [0-9T:.-]+Z [^ ]+ vigild [0-9]+ incident \[vigil@32473 incident="'"$id"'" action="contained"' "$T/syslog-local.txt"
 check "remote syslog over TCP (octet counting): contained and rolled-back" sh -c "grep -q 'action=\"contained\"' '$T/syslog-remote.txt' && grep -q 'action=\"rolled-back\"' '$T/syslog-remote.txt'"
 
+for _ in $(seq 40); do [ -s "$T/webhook.jsonl" ] && break; sleep 0.25; done
+check "webhook: HTTPS POST retried after a 503 and delivered ($(wc -l <"$T/webhook-calls" 2>/dev/null) calls)" \
+    /usr/bin/python3 -c "
+import json,sys; e=[json.loads(l) for l in open('$T/webhook.jsonl')]
+sys.exit(not (e and e[0]['event']['action']=='ransomware-contained'))"
+
 # ---- STIX ----
 R() { "$VIGIL" --state-dir "$SD" report "$id" -c "$T/vigil.conf" "$@"; }
 R --format stix -o "$T/b1.json"
@@ -128,6 +157,32 @@ R --format stix --tlp purple >/dev/null 2>"$T/err"; rc=$?
 check "an unknown TLP is an error ($(cat "$T/err"))" test $rc -eq 2
 "$VIGIL" --state-dir "$SD" report 999 --format stix >/dev/null 2>&1
 check "report of an unknown incident exits 1" test $? -eq 1
+
+# ---- TAXII 2.1 push ----
+"$VIGIL" --state-dir "$SD" share "$id" -c "$T/vigil.conf" >"$T/share.log" 2>&1; rc=$?
+check "vigil share: pushed to the TAXII collection, status polled to complete ($(cat "$T/share.log"))" test $rc -eq 0
+check "the TAXII server got the bundle's objects" /usr/bin/python3 -c "
+import json,sys; a=json.load(open('$T/taxii.json'))['objects']; b=json.load(open('$T/b1.json'))['objects']
+sys.exit(a != b)"
+sed 's/^taxii_password = .*/taxii_password = wrong/' "$T/vigil.conf" >"$T/bad.conf"
+"$VIGIL" --state-dir "$SD" share "$id" -c "$T/bad.conf" >/dev/null 2>"$T/share.err"; rc=$?
+check "a refused TAXII push exits 1 with the server's answer ($(head -c 100 "$T/share.err"))" sh -c "[ $rc -eq 1 ] && grep -q 'HTTP 401' '$T/share.err'"
+
+# ---- vigil ioc import: another site reads what this one shared ----
+"$VIGIL" --state-dir "$SD" ioc import "$T/b1.json" --source "ISAC test" >"$T/ioc.log" 2>&1
+check "ioc import of our own bundle exits 0 ($(cat "$T/ioc.log"))" test $? -eq 0
+check "ioc list holds the executable's hash" sh -c "'$VIGIL' --state-dir '$SD' ioc list | grep -q '^$exe_sha '"
+printf '{"type":"bundle","objects":[' >"$T/bad1.json"
+printf 'not json at all' >"$T/bad2.json"
+printf '{"type":"bundle","objects":[{"type":"indicator","pattern_type":"stix","pattern":"[file:hashes.%sSHA-256%s = %s%064d%s]"},{"id":"no type"}]}' "'" "'" "'" 1 "'" >"$T/bad3.json"
+truncate -s 65M "$T/bad4.json"
+before=$("$VIGIL" --state-dir "$SD" ioc list | wc -l)
+for b in bad1 bad2 bad3 bad4; do
+	"$VIGIL" --state-dir "$SD" ioc import "$T/$b.json" >/dev/null 2>"$T/$b.err"; rc=$?
+	check "ioc import refuses $b ($(head -c 120 "$T/$b.err"))" test $rc -eq 1
+done
+after=$("$VIGIL" --state-dir "$SD" ioc list | wc -l)
+check "refused files changed nothing ($before -> $after)" test "$before" -eq "$after"
 
 # ---- JSON ----
 R --format json -o "$T/r.json"
