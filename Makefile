@@ -13,7 +13,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parame
 HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 OPT     ?= -O2 -g
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(HARDEN) -I$(BUILD)/gen -pthread
-LDLIBS  += -lsqlite3 -lcrypto -ljansson -lcurl -pthread
+LDLIBS  += -lsqlite3 -lssl -lcrypto -ljansson -lcurl -pthread
 
 COMMON  = src/common/log.c src/common/util.c src/common/config.c src/common/json.c
 JOURNAL = src/journal/store.c src/journal/vault.c src/journal/index.c

@@ -267,6 +267,10 @@ apply_report(struct config *c, const char *key, const char *v, char *msg,
 		return set_choice(v, onoff, &c->events_file, msg, len);
 	if (strcmp(key, "syslog") == 0)
 		return set_choice(v, onoff, &c->syslog, msg, len);
+	if (strcmp(key, "syslog_tls") == 0)
+		return set_choice(v, onoff, &c->syslog_tls, msg, len);
+	if (strcmp(key, "syslog_ca") == 0)
+		return set_path(v, c->syslog_ca, sizeof c->syslog_ca, msg, len);
 	if (strcmp(key, "syslog_socket") == 0)
 		return set_path(v, c->syslog_socket, sizeof c->syslog_socket, msg,
 		    len);

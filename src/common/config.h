@@ -63,6 +63,8 @@ struct config {
 	int syslog;                    /* RFC 5424 to syslog_socket */
 	char syslog_socket[108];
 	char syslog_remote[300];       /* host:port over TCP, or "" */
+	int syslog_tls;                /* TLS (RFC 5425) to syslog_remote */
+	char syslog_ca[PATH_MAX];      /* CA file, "" = system CAs */
 	char webhook_url[1024];        /* http(s) URL, or "" */
 	char webhook_ca[PATH_MAX];     /* CA file for it, "" = system CAs */
 	unsigned webhook_retries;

@@ -25,6 +25,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -63,6 +67,10 @@ static struct {
 	char log_path[108];
 	char remote[300];              /* host:port, or "" */
 	int remote_fd;
+	int remote_tls;                /* syslog_tls: TLS over that fd */
+	char remote_ca[PATH_MAX];
+	SSL_CTX *tls_ctx;
+	SSL *tls;
 	char host[256];
 	/* the webhook: its own queue and thread, retries with back-off */
 	struct {
@@ -298,6 +306,51 @@ send_local(const char *line)
 	}
 }
 
+/* TLS on a connected fd, the server's certificate verified against
+ * syslog_ca (or the system's CAs) and its name or address. */
+static int
+start_tls(int fd, const char *host)
+{
+	if (E.tls_ctx == NULL) {
+		E.tls_ctx = SSL_CTX_new(TLS_client_method());
+		if (E.tls_ctx == NULL)
+			return -1;
+		SSL_CTX_set_min_proto_version(E.tls_ctx, TLS1_2_VERSION);
+		SSL_CTX_set_verify(E.tls_ctx, SSL_VERIFY_PEER, NULL);
+		if ((E.remote_ca[0] ? SSL_CTX_load_verify_locations(E.tls_ctx,
+		    E.remote_ca, NULL) : SSL_CTX_set_default_verify_paths(
+		    E.tls_ctx)) != 1) {
+			log_warnx("events: syslog TLS: cannot load CA %s",
+			    E.remote_ca[0] ? E.remote_ca : "(system)");
+			SSL_CTX_free(E.tls_ctx);
+			E.tls_ctx = NULL;
+			return -1;
+		}
+	}
+	E.tls = SSL_new(E.tls_ctx);
+	if (E.tls == NULL)
+		return -1;
+	X509_VERIFY_PARAM *vp = SSL_get0_param(E.tls);
+	unsigned char ip[16];
+	if (inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host,
+	    ip) == 1)
+		X509_VERIFY_PARAM_set1_ip_asc(vp, host);
+	else {
+		SSL_set_tlsext_host_name(E.tls, host);
+		X509_VERIFY_PARAM_set1_host(vp, host, 0);
+	}
+	SSL_set_fd(E.tls, fd);
+	if (SSL_connect(E.tls) != 1) {
+		char e[256];
+		ERR_error_string_n(ERR_get_error(), e, sizeof e);
+		log_warnx("events: syslog TLS to %s: %s", E.remote, e);
+		SSL_free(E.tls);
+		E.tls = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 connect_remote(void)
 {
@@ -332,42 +385,69 @@ connect_remote(void)
 		}
 	}
 	freeaddrinfo(res);
+	if (fd < 0)
+		return -1;
+	/* from here on blocking, every call bounded by the socket timeouts
+	 * (TLS handshakes and writes included) */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	struct timeval tv = { SEND_TIMEOUT_MS / 1000,
+		(SEND_TIMEOUT_MS % 1000) * 1000 };
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (E.remote_tls && start_tls(fd, host) < 0) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
-/* RFC 6587 octet counting: "LEN SP MSG", bounded by a timeout. */
+static void
+close_remote(void)
+{
+	if (E.tls) {
+		SSL_free(E.tls);
+		E.tls = NULL;
+	}
+	if (E.remote_fd >= 0)
+		close(E.remote_fd);
+	E.remote_fd = -1;
+}
+
+static int
+remote_write(const char *b, size_t n)
+{
+	size_t off = 0;
+	while (off < n) {
+		int w = E.tls ? SSL_write(E.tls, b + off, (int)(n - off)) :
+		    (int)send(E.remote_fd, b + off, n - off, MSG_NOSIGNAL);
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* RFC 6587 octet counting ("LEN SP MSG"), over TCP or TLS (RFC 5425
+ * uses the same framing), bounded by the socket timeouts. */
 static void
 send_remote(const char *line)
 {
 	if (E.remote[0] == '\0')
 		return;
+	char frame[8192];
+	int n = snprintf(frame, sizeof frame, "%zu %s", strlen(line), line);
+	if (n < 0 || (size_t)n >= sizeof frame)
+		return;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (E.remote_fd < 0 && (E.remote_fd = connect_remote()) < 0)
 			break;
-		char frame[8192];
-		int n = snprintf(frame, sizeof frame, "%zu %s", strlen(line),
-		    line);
-		if (n < 0 || (size_t)n >= sizeof frame)
+		if (remote_write(frame, (size_t)n) == 0)
 			return;
-		size_t off = 0;
-		int64_t deadline = mono_ns() + SEND_TIMEOUT_MS * 1000000LL;
-		while (off < (size_t)n && mono_ns() < deadline) {
-			struct pollfd p = { .fd = E.remote_fd, .events = POLLOUT };
-			if (poll(&p, 1, SEND_TIMEOUT_MS) != 1)
-				break;
-			ssize_t w = send(E.remote_fd, frame + off, (size_t)n - off,
-			    MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (w < 0 && errno != EAGAIN && errno != EINTR)
-				break;
-			off += w > 0 ? (size_t)w : 0;
-		}
-		if (off == (size_t)n)
-			return;
-		close(E.remote_fd);         /* reconnect once and resend */
-		E.remote_fd = -1;
+		close_remote();             /* reconnect once and resend */
 	}
-	log_warnx("events: remote syslog %s unreachable: an incident event "
-	    "was not delivered there (events.json has it)", E.remote);
+	log_warnx("events: remote syslog %s%s unreachable: an incident event "
+	    "was not delivered there (events.json has it)", E.remote,
+	    E.remote_tls ? " (TLS)" : "");
 }
 
 /* ---- the webhook ---- */
@@ -519,6 +599,8 @@ emit_start(const struct config *c, char *err, size_t errlen)
 	snprintf(E.log_path, sizeof E.log_path, "%s", c->syslog ?
 	    c->syslog_socket : "");
 	snprintf(E.remote, sizeof E.remote, "%s", c->syslog_remote);
+	E.remote_tls = c->syslog_tls;
+	snprintf(E.remote_ca, sizeof E.remote_ca, "%s", c->syslog_ca);
 	snprintf(E.wh.url, sizeof E.wh.url, "%s", c->webhook_url);
 	snprintf(E.wh.ca, sizeof E.wh.ca, "%s", c->webhook_ca);
 	E.wh.retries = c->webhook_retries;
@@ -556,9 +638,11 @@ emit_stop(void)
 		close(E.events_fd);
 	if (E.log_fd >= 0)
 		close(E.log_fd);
-	if (E.remote_fd >= 0)
-		close(E.remote_fd);
-	E.events_fd = E.log_fd = E.remote_fd = -1;
+	close_remote();
+	if (E.tls_ctx)
+		SSL_CTX_free(E.tls_ctx);
+	E.tls_ctx = NULL;
+	E.events_fd = E.log_fd = -1;
 	if (atomic_load(&E.dropped))
 		log_warnx("events: %lu incident event(s) dropped (queue full)",
 		    (unsigned long)atomic_load(&E.dropped));

@@ -17,7 +17,8 @@
 #   - the JSON report has the timeline and the rollback counts;
 #   - ECS events in events.json, RFC 5424 syslog to a local socket and to
 #     a TCP collector, the HTTPS webhook retried after a 503, the TAXII 2.1
-#     push with status polling (all to the test's own servers);
+#     push with status polling, syslog over TLS with the server's
+#     certificate checked (all to the test's own servers);
 #   - the HTML page is self-contained (no external URL), escapes what the
 #     attacker named, and renders in headless Chromium to a non-blank
 #     screenshot with the timeline chart drawn.
@@ -40,19 +41,28 @@ touch "$S/.vigil-ransim-target"; chown -R vigil-sim: "$S"
 SD=$T/state
 # a local syslog socket and a remote TCP collector, both the test's own
 SYSPORT=$(( 20000 + $$ % 20000 ))
-/usr/bin/python3 - "$T/log.sock" "$T/syslog-local.txt" "$SYSPORT" "$T/syslog-remote.txt" <<'PY' &
-import os, socket, sys, threading
-sock, out1, port, out2 = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1
+/usr/bin/python3 - "$T/log.sock" "$T/syslog-local.txt" "$SYSPORT" "$T/syslog-remote.txt" "$T/cert.pem" "$T/key.pem" <<'PY' &
+import os, socket, ssl, sys, threading
+sock, out1, port, out2, cert, key = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); u.bind(sock)
-t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-t.bind(("127.0.0.1", port)); t.listen(4)
+def listener(p):
+    t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    t.bind(("127.0.0.1", p)); t.listen(4); return t
+t = listener(port)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(cert, key)
+tt = ctx.wrap_socket(listener(port + 2), server_side=True)   # syslog over TLS
 def local():
     with open(out1, "ab", buffering=0) as f:
         while True:
             f.write(u.recv(65536) + b"\n")
-def remote():
+def remote(t=t, out2=out2):
     while True:
-        c, _ = t.accept()
+        try:
+            c, _ = t.accept()
+        except (OSError, ssl.SSLError):
+            continue
         with open(out2, "ab", buffering=0) as f:
             buf = b""
             while True:
@@ -67,13 +77,12 @@ def remote():
                     f.write(rest[: int(n)] + b"\n"); buf = rest[int(n):]
 threading.Thread(target=local, daemon=True).start()
 threading.Thread(target=remote, daemon=True).start()
+threading.Thread(target=remote, args=(tt, out2 + ".tls"), daemon=True).start()
 threading.Event().wait(300)
 PY
 LP=$!
 # an HTTPS webhook and a TAXII 2.1 server, with a self-signed certificate
 HTTPSPORT=$((SYSPORT + 1))
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
-    -addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1
 /usr/bin/python3 "$ROOT/tests/integration/https_stub.py" "$T/cert.pem" "$T/key.pem" "$HTTPSPORT" "$T" &
 HP=$!
 kill_listeners() { kill "$LP" "$HP" 2>/dev/null; }
@@ -212,5 +221,26 @@ else
 	    --dump-dom "file://$T/r.html" >"$T/dom.html" 2>/dev/null
 	check "the rendered DOM has the chart" grep -q "id=\"timeline-chart\"" "$T/dom.html"
 fi
+stop_vigild
+
+# ---- syslog over TLS (RFC 5425 framing), the server's certificate checked ----
+sed -e "s/^syslog_remote = .*/syslog_remote = 127.0.0.1:$((SYSPORT + 2))/" "$T/vigil.conf" >"$T/tls.conf"
+printf 'syslog_tls = on\nsyslog_ca = %s\n' "$T/cert.pem" >>"$T/tls.conf"
+start_vigild "$SD" -c "$T/tls.conf" --protect "$S" || notok "vigild restart (TLS)"
+"$VIGIL" --state-dir "$SD" release "$id" >/dev/null 2>&1
+for _ in $(seq 40); do grep -q released "$T/syslog-remote.txt.tls" 2>/dev/null && break; sleep 0.25; done
+check "syslog over TLS: the release reached the TLS collector" grep -q 'action="released"' "$T/syslog-remote.txt.tls"
+stop_vigild
+# a collector whose certificate the configured CA did not sign gets nothing
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other -keyout "$T/k2.pem" \
+    -out "$T/other-ca.pem" >/dev/null 2>&1
+sed -e "s|^syslog_ca = .*|syslog_ca = $T/other-ca.pem|" "$T/tls.conf" >"$T/tls-bad.conf"
+n0=$(grep -c released "$T/syslog-remote.txt.tls")
+start_vigild "$SD" -c "$T/tls-bad.conf" --protect "$S" || notok "vigild restart (bad CA)"
+"$VIGIL" --state-dir "$SD" release "$id" >/dev/null 2>&1
+sleep 2
+n1=$(grep -c released "$T/syslog-remote.txt.tls")
+check "syslog over TLS: an unverified server gets nothing ($n0 -> $n1)" test "$n0" -eq "$n1"
+check "vigild says why (certificate verify failed)" grep -q "syslog TLS.*certificate verify failed" "$T/vigild.log"
 stop_vigild
 summary
