@@ -22,7 +22,8 @@ DAEMON  = $(COMMON) $(JOURNAL) $(ANALYSE) src/actor/actor.c src/actor/smb.c src/
           src/capture/fanotify.c src/daemon/hold.c src/daemon/perm.c src/daemon/notify.c \
           src/daemon/control.c src/daemon/retention.c src/daemon/vigild.c \
           src/daemon/analyser.c src/daemon/respond.c src/judge/judge.c src/contain/contain.c \
-          src/contain/smbban.c src/report/emit.c src/report/http.c
+          src/contain/smbban.c src/report/emit.c src/report/http.c \
+          src/warn/canary.c src/warn/alert.c
 CLI     = $(COMMON) src/journal/store.c src/journal/vault.c \
           src/actor/actor.c src/actor/smb.c src/recover/restore.c src/recover/rollback.c \
           src/report/report.c src/report/stix.c src/report/html.c \
@@ -54,7 +55,7 @@ UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 UNIT_DEPS = $(COMMON) $(JOURNAL) $(ANALYSE) src/actor/actor.c src/actor/smb.c src/capture/intent.c \
             src/judge/judge.c src/contain/contain.c src/contain/smbban.c \
             src/report/report.c src/report/stix.c src/report/html.c src/report/emit.c \
-            src/report/http.c src/intel/ioc.c
+            src/report/http.c src/intel/ioc.c src/warn/canary.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(call obj,$(UNIT_DEPS))
 	@mkdir -p $(dir $@)

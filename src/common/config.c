@@ -48,6 +48,7 @@ config_defaults(struct config *c)
 	c->smb_ban = 1;                /* address */
 	c->report_tlp = 2;             /* amber */
 	c->events_file = 1;
+	c->canary_depth = 1;
 	c->webhook_retries = 5;
 	c->syslog = 1;
 	snprintf(c->syslog_socket, sizeof c->syslog_socket, "/dev/log");
@@ -263,6 +264,14 @@ apply_report(struct config *c, const char *key, const char *v, char *msg,
 		return set_choice(v, config_tlp_names, &c->report_tlp, msg, len);
 	if (strcmp(key, "report_include_paths") == 0)
 		return set_choice(v, onoff, &c->report_include_paths, msg, len);
+	if (strcmp(key, "canaries") == 0)
+		return set_choice(v, onoff, &c->canaries, msg, len);
+	if (strcmp(key, "canary_depth") == 0)
+		return set_uint(v, 0, 1, &c->canary_depth, msg, len);
+	if (strcmp(key, "canary_action") == 0) {
+		static const char *const ca[] = { "alert", "contain", NULL };
+		return set_choice(v, ca, &c->canary_action, msg, len);
+	}
 	if (strcmp(key, "events_file") == 0)
 		return set_choice(v, onoff, &c->events_file, msg, len);
 	if (strcmp(key, "syslog") == 0)

@@ -16,6 +16,7 @@
 #define CONFIG_MAX_ALLOW 64
 
 enum kill_policy { KILL_AFTER_ROLLBACK = 0, KILL_NEVER, KILL_AT_ONCE };
+enum canary_action { CANARY_ALERT = 0, CANARY_CONTAIN };
 
 struct allow_exe {
 	char path[PATH_MAX];
@@ -54,6 +55,10 @@ struct config {
 	char smb_conf[PATH_MAX];       /* "" = Samba's default smb.conf */
 	int smb_ban;                   /* enum smb_ban_mode */
 	char smb_ban_file[PATH_MAX];   /* "" = STATE_DIR/smb-ban.conf */
+	/* early warning (warn/) */
+	int canaries;                  /* plant decoys */
+	unsigned canary_depth;         /* 0 roots, 1 also their folders */
+	int canary_action;             /* enum canary_action */
 	/* reports (report/) */
 	char report_org[256];          /* identity in STIX bundles */
 	int report_tlp;                /* 0 white, 1 green, 2 amber, 3 red */

@@ -80,6 +80,8 @@ void self_register_thread(void);
 int self_is_tid(pid_t tid);
 uint64_t version_next_id(void);
 int path_in_vault(const char *path);
+/* Plant missing decoys (canaries = on); vigild.c. */
+void canaries_refresh(void);
 
 /* capture/fanotify.c */
 int capture_init(char *err, size_t errlen);

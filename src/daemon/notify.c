@@ -19,6 +19,8 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "../judge/judge.h"
+#include "../warn/canary.h"
+#include "../warn/warn.h"
 #include "../journal/index.h"
 #include "../journal/store.h"
 
@@ -275,6 +277,8 @@ on_delete(struct tree *t, const char *path, int isdir, const struct actor *a)
 		index_dir_forget_path(path);
 		index_unlock();
 	} else {
+		if (D.cfg.canaries && canary_is_path(path))
+			warn_canary(a, path, "deleted", 1);
 		name_gone(t, path, "delete", a, 0);
 	}
 	store_event(now_ns(), aid, isdir ? "rmdir" : "delete", path, NULL, 0, 0,
@@ -300,6 +304,8 @@ on_rename(struct dname *o, struct dname *n, int isdir, const struct actor *a)
 			scan_new_dir(nt, np); /* moved in from outside */
 		}
 	} else if (nt) {
+		if (old_in && D.cfg.canaries && canary_is_path(op))
+			warn_canary(a, op, "renamed", 1);
 		index_lock();
 		struct ient *m = old_in ? index_by_path(op) : NULL;
 		mdev = m ? m->dev : 0;

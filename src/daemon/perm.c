@@ -33,6 +33,8 @@
 #include "../journal/index.h"
 #include "../journal/store.h"
 #include "../judge/judge.h"
+#include "../warn/canary.h"
+#include "../warn/warn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -185,6 +187,16 @@ handle(struct slot *s)
 		return;
 	enum intent in = s->intent;
 	uint64_t aid = s->actor_id;
+	if (D.cfg.canaries && canary_is(st.st_dev, st.st_ino)) {
+		int destroy = intent_is_destructive(in);
+		if (warn_canary(s->a, path, destroy ? "opened for writing" :
+		    "opened", destroy)) {
+			s->deny = 1;
+			store_event(now_ns(), aid, "denied", path, NULL,
+			    st.st_dev, st.st_ino, 0);
+			return;
+		}
+	}
 	if (D.cfg.detect && s->a) {
 		/* back-pressure: wait for analysis of this actor's earlier
 		 * writes, never past half the permission deadline */
@@ -284,7 +296,8 @@ fast_path(const struct fanotify_event_metadata *m, struct stat *st,
 		*in = intent_parse(sc, m->pid, intent_fetch_mem);
 	*aid = a ? a->id : 0;
 	*ap = a;
-	if (intent_is_destructive(*in) || judge_needs_worker(a))
+	if (intent_is_destructive(*in) || judge_needs_worker(a) ||
+	    canary_is(st->st_dev, st->st_ino))   /* a decoy: the worker tells */
 		return 0;
 	index_lock();
 	struct ient *e = index_by_ino(st->st_dev, st->st_ino);

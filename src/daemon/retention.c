@@ -132,6 +132,9 @@ retention_main(void *arg)
 {
 	sqlite3 *db = arg;
 	self_register_thread();
+	/* decoys are planted (and put back) from this thread: its file
+	 * activity is vigild's own, never judged or waited on */
+	canaries_refresh();
 	while (!atomic_load(&D.stopping)) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -146,6 +149,7 @@ retention_main(void *arg)
 		hold_sweep_orphans();
 		store_flush(); /* retired versions must be rows before pruning */
 		enforce(db);
+		canaries_refresh();
 	}
 	sqlite3_close(db);
 	return NULL;

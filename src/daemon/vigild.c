@@ -12,6 +12,8 @@
 #include "daemon.h"
 #include "../actor/smb.h"
 #include "../contain/smbban.h"
+#include "../warn/canary.h"
+#include <sys/random.h>
 #include "../report/emit.h"
 #include "../actor/actor.h"
 #include "../common/log.h"
@@ -406,6 +408,57 @@ reconcile_vault(struct vault *v, uint64_t db_max)
 		    "that were not yet recorded when vigild last stopped",
 		    restored, v->path);
 	return max;
+}
+
+/* The per-installation seed of decoy names: made once, kept in the state
+ * dir, so decoys keep their names across restarts. */
+static uint64_t
+canary_seed(void)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/canary-seed", D.cfg.state_dir);
+	uint64_t seed = 0;
+	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		if (read(fd, &seed, sizeof seed) != (ssize_t)sizeof seed)
+			seed = 0;
+		close(fd);
+	}
+	if (seed)
+		return seed;
+	if (getrandom(&seed, sizeof seed, 0) != (ssize_t)sizeof seed)
+		seed = (uint64_t)now_ns();
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd >= 0) {
+		if (write(fd, &seed, sizeof seed) != (ssize_t)sizeof seed)
+			log_warn("canaries: %s", p);
+		close(fd);
+	}
+	return seed;
+}
+
+void
+canaries_refresh(void)
+{
+	if (!D.cfg.canaries)
+		return;
+	static uint64_t seed;
+	if (seed == 0)
+		seed = canary_seed();
+	int fds[CONFIG_MAX_TREES];
+	const char *paths[CONFIG_MAX_TREES];
+	for (int i = 0; i < D.ntrees; i++) {
+		fds[i] = D.trees[i].rootfd;
+		paths[i] = D.trees[i].path;
+	}
+	int n = canary_plant(D.cfg.state_dir, D.ntrees, fds, paths,
+	    (int)D.cfg.canary_depth, seed, path_in_vault);
+	static int told = -1;
+	if (n != told)
+		log_info("canaries: %d decoy file(s) in place (listed in "
+		    "%s/canaries)", n, D.cfg.state_dir);
+	told = n;
 }
 
 static void

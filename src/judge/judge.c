@@ -100,7 +100,7 @@ struct jgroup {
 	int nopenw;
 	int64_t last_write_ns;
 	/* indicators */
-	struct ring destroyed, suspect, unexplained;
+	struct ring destroyed, suspect, unexplained, canary;
 	struct evidence ev[EVIDENCE];
 	unsigned nev;
 	struct { char ext[24]; int n; } ext[EXTS];
@@ -397,7 +397,7 @@ struct indicator {
 	char detail[160];
 };
 
-#define MAX_IND 8
+#define MAX_IND 12
 
 static int
 indicators(struct jgroup *g, struct indicator *ind)
@@ -430,6 +430,16 @@ indicators(struct jgroup *g, struct indicator *ind)
 		snprintf(ind[n].detail, sizeof ind[n].detail, "%d files renamed "
 		    "to the new extension \".%s\"", g->ext[best].n,
 		    g->ext[best].ext);
+		n++;
+	}
+	int c = ring_count(&g->canary, since);
+	if (c > 0) {
+		/* a decoy written, renamed or deleted: nobody's work does that,
+		 * so it alone reaches the threshold */
+		ind[n] = (struct indicator){ "decoy-touched",
+			(int)J.cfg->score_threshold, c, "" };
+		snprintf(ind[n].detail, sizeof ind[n].detail, "%d decoy "
+		    "file(s) (canaries) written, renamed or deleted", c);
 		n++;
 	}
 	int kw = -1, multi = -1;
@@ -1124,6 +1134,27 @@ judge_note(const struct actor *a, const char *path, int has_keywords,
 	if (has_keywords)
 		add_evidence(g, path, "ransom note");
 	after_update(g);
+}
+
+int
+judge_canary(const struct actor *a, const char *path, const char *what)
+{
+	struct jgroup *g = lock_group(a);
+	if (g == NULL)
+		return 0;
+	char why[160];
+	snprintf(why, sizeof why, "decoy file %s", what);
+	add_evidence(g, path, why);
+	ring_push(&g->canary, now_ns());
+	int contained = 0;
+	uint64_t inc = evaluate_locked(g);
+	contained = g->contained;
+	if (!inc && g->incident)
+		incident_record(g, "contained");
+	pthread_mutex_unlock(&J.mu);
+	if (inc && J.cb)
+		J.cb(inc);
+	return contained;
 }
 
 /* ---- incident handling ---- */

@@ -77,6 +77,10 @@ int judge_find_replacement(const struct actor *a, const char *deleted,
 /* ---- incidents ---- */
 /* Release (SIGCONT) or kill the processes frozen for an incident.
  * Returns 0, or -1 if the daemon holds no such incident. */
+/* A decoy (canary) was written, renamed or deleted by a: an indicator
+ * that alone reaches the threshold.  Returns 1 if a's group is now
+ * contained (the caller denies the open). */
+int judge_canary(const struct actor *a, const char *path, const char *what);
 int judge_release(uint64_t incident_id);
 int judge_kill(uint64_t incident_id);
 /* The SMB client address and user of an incident's group: 0, or -1 if it

@@ -123,6 +123,14 @@ verb(const char *action)
 		return "ransomware-rolled-back";
 	if (strcmp(action, "released") == 0)
 		return "incident-released";
+	if (strcmp(action, "canary") == 0)
+		return "decoy-opened";
+	if (strcmp(action, "mass-read") == 0)
+		return "mass-read";
+	if (strcmp(action, "exec-denied") == 0)
+		return "known-bad-executable-denied";
+	if (strcmp(action, "tamper") == 0)
+		return "tamper";
 	return "attacker-killed";
 }
 
@@ -253,7 +261,8 @@ emit_syslog_line(char *out, size_t len, uint64_t id, const char *action,
 	for (char *c = h; *c; c++)
 		if (*c <= 32 || *c >= 127)
 			*c = '_';
-	int sev = strcmp(action, "contained") == 0 ? 2 : 5;   /* crit, notice */
+	/* crit for containment and warnings, notice otherwise */
+	int sev = strcmp(action, "contained") == 0 || id == 0 ? 2 : 5;
 	int n = snprintf(out, len, "<%d>1 %s %s vigild %d incident [" SD_ID
 	    " incident=\"%llu\" action=\"%s\" technique=\"T1486\" files=\"%lld\""
 	    " exe=\"%s\" user=\"%s\"%s%s%s] %s", 3 * 8 + sev, ts, h, pid,

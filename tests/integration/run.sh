@@ -23,5 +23,7 @@ run ./detect.sh xfs
 run ./samba.sh ext4
 run ./samba.sh xfs
 run ./report.sh ext4
+run ./canary.sh ext4
+run ./canary.sh xfs
 echo "integration: $total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

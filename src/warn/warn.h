@@ -1,0 +1,27 @@
+/*
+ * warn.h - early warning: decoys touched, unusual mass reads.
+ *
+ * Owns: turning "an actor opened a decoy" or "an actor read far more
+ * than its kind" into an alert (log, journal, SIEM event) and, where the
+ * policy says so, into containment through the judge.
+ * Does not own: the decoys themselves (canary.c), the judge's score.
+ * Must never block: it is called on the permission workers and the
+ * notification thread.
+ */
+#ifndef VIGIL_WARN_H
+#define VIGIL_WARN_H
+
+#include <stdint.h>
+
+struct actor;
+
+/* A decoy was opened (destructive = 0) or opened for writing, renamed or
+ * deleted (destructive = 1).  Returns 1 when the actor is now contained
+ * (the caller denies the open). */
+int warn_canary(const struct actor *a, const char *path, const char *what,
+    int destructive);
+/* One alert: vigild's log, the journal's alerts, a SIEM event of kind. */
+void warn_tell(const struct actor *a, const char *kind, const char *path,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif
