@@ -41,7 +41,9 @@
 #define FAN_RENAME 0x10000000
 #endif
 
-#define PERM_MASK (FAN_OPEN_PERM | FAN_EVENT_ON_CHILD)
+/* FAN_OPEN_EXEC_PERM: executables run from a protected tree are checked
+ * against imported indicators (intel/exec.c) */
+#define PERM_MASK (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_EVENT_ON_CHILD)
 #define NOTIF_MASK (FAN_CREATE | FAN_DELETE | FAN_RENAME | FAN_CLOSE_WRITE | \
 	FAN_ONDIR | FAN_EVENT_ON_CHILD)
 

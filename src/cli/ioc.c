@@ -94,6 +94,10 @@ ioc_import(int argc, char **argv)
 		ioc_set_free(&set);
 		return 1;
 	}
+	/* a running vigild loads them now (else at its next start) */
+	char buf[256];
+	if (ctl_call("iocs", buf, sizeof buf) == 0 && !G.json)
+		printf("vigild reloaded its indicators: %s", buf);
 	if (G.json) {
 		printf("{\"file\":");
 		json_str(stdout, path);

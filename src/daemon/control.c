@@ -17,6 +17,7 @@
 #include "../journal/store.h"
 #include "../judge/judge.h"
 #include "../contain/smbban.h"
+#include "../intel/exec.h"
 #include "../report/emit.h"
 
 #include <errno.h>
@@ -168,6 +169,17 @@ serve(int fd)
 	} else if (strcmp(req, "flush") == 0) {
 		store_flush();
 		fprintf(f, "{\"flushed\":true}\n");
+	} else if (strcmp(req, "iocs") == 0) {
+		/* vigil ioc import added hashes: load them */
+		char err[256];
+		sqlite3 *db = store_open(D.cfg.state_dir, 0, 1, err, sizeof err);
+		int loaded = db ? exec_iocs_load(db) : -1;
+		if (db)
+			sqlite3_close(db);
+		if (loaded >= 0)
+			log_info("indicators: %d known-bad executable hash(es) "
+			    "loaded", loaded);
+		fprintf(f, "{\"iocs\":%d}\n", loaded);
 	} else if (strncmp(req, "release ", 8) == 0 ||
 	    strncmp(req, "rolled-back ", 12) == 0) {
 		incident_cmd(f, req);

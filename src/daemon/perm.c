@@ -34,6 +34,7 @@
 #include "../journal/store.h"
 #include "../judge/judge.h"
 #include "../warn/canary.h"
+#include "../intel/exec.h"
 #include "../warn/warn.h"
 
 #include <errno.h>
@@ -57,6 +58,7 @@ struct slot {
 	uint64_t actor_id;
 	const struct actor *a;
 	int deny;              /* the judge said no: answer FAN_DENY */
+	int exec;              /* FAN_OPEN_EXEC_PERM: check the hash */
 	struct stat st;
 	int64_t t0;            /* mono ns at read */
 	atomic_int answered;
@@ -172,6 +174,30 @@ preserve(struct tree *t, int fd, const struct stat *st, const char *path,
 	return id;
 }
 
+/* An executable about to run from a protected tree: deny it if its
+ * SHA-256 was imported as an indicator (vigil ioc import). */
+static void
+handle_exec(struct slot *s, const char *path)
+{
+	char hex[65] = "";
+	int bad = exec_cached(&s->st);
+	if (bad < 0)
+		bad = exec_check(s->fd, &s->st, hex);
+	if (bad != 1)
+		return;
+	s->deny = 1;
+	store_event(now_ns(), s->actor_id, "exec-denied", path, NULL,
+	    s->st.st_dev, s->st.st_ino, 0);
+	if (s->a) {
+		warn_tell(s->a, "exec-denied", path, "execution of %s denied: "
+		    "its SHA-256 %s is a known-bad indicator (by %s, pid %d)",
+		    path, hex[0] ? hex : "(cached)", s->a->exe,
+		    (int)s->a->pid);
+		if (D.cfg.detect)
+			judge_exec_denied(s->a, path, hex);
+	}
+}
+
 static void
 handle(struct slot *s)
 {
@@ -182,6 +208,10 @@ handle(struct slot *s)
 	if (n <= 0)
 		return;
 	path[n] = '\0';
+	if (s->exec) {
+		handle_exec(s, path);
+		return;
+	}
 	struct tree *t = tree_of_path(path);
 	if (t == NULL || path_in_vault(path) || st.st_dev != t->dev)
 		return;
@@ -320,11 +350,23 @@ dispatch(const struct fanotify_event_metadata *m)
 		return;
 	}
 	struct stat st;
-	enum intent in;
-	uint64_t aid;
+	enum intent in = INTENT_UNKNOWN;
+	uint64_t aid = 0;
 	const struct actor *a = NULL;
 	int64_t t0 = mono_ns();
-	if (fast_path(m, &st, &in, &aid, &a)) {
+	int exec = (m->mask & FAN_OPEN_EXEC_PERM) != 0;
+	if (exec) {
+		/* no indicators, or a verdict cached as good: run it now;
+		 * anything else is hashed on a worker */
+		if (exec_iocs_count() == 0 || fstat(m->fd, &st) < 0 ||
+		    !S_ISREG(st.st_mode) || exec_cached(&st) == 0) {
+			allow_now(m->fd);
+			return;
+		}
+		char sc[16];
+		actor_probe(m->pid, sc, sizeof sc, &a);
+		aid = a ? a->id : 0;
+	} else if (fast_path(m, &st, &in, &aid, &a)) {
 		atomic_fetch_add(&D.c.perm_ns_total,
 		    (unsigned long long)(mono_ns() - t0));
 		return;
@@ -349,6 +391,7 @@ dispatch(const struct fanotify_event_metadata *m)
 	s->actor_id = aid;
 	s->a = a;
 	s->deny = 0;
+	s->exec = exec;
 	s->t0 = t0;
 	atomic_store(&s->answered, 0);
 	s->used = 1;

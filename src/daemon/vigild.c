@@ -13,6 +13,7 @@
 #include "../actor/smb.h"
 #include "../contain/smbban.h"
 #include "../warn/canary.h"
+#include "../intel/exec.h"
 #include <sys/random.h>
 #include "../report/emit.h"
 #include "../actor/actor.h"
@@ -537,6 +538,10 @@ start_protection(void)
 	judge_init(&D.cfg, store_max_id(D.db, "incidents") + 1,
 	    respond_incident);
 	respond_init();
+	int niocs = exec_iocs_load(D.db);
+	if (niocs > 0)
+		log_info("indicators: %d known-bad executable hash(es) loaded; "
+		    "executions from protected trees are checked", niocs);
 	if (D.cfg.smb_ban_file[0] == '\0')
 		snprintf(D.cfg.smb_ban_file, sizeof D.cfg.smb_ban_file,
 		    "%s/smb-ban.conf", D.cfg.state_dir);

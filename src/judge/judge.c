@@ -100,7 +100,7 @@ struct jgroup {
 	int nopenw;
 	int64_t last_write_ns;
 	/* indicators */
-	struct ring destroyed, suspect, unexplained, canary;
+	struct ring destroyed, suspect, unexplained, canary, badexec;
 	struct evidence ev[EVIDENCE];
 	unsigned nev;
 	struct { char ext[24]; int n; } ext[EXTS];
@@ -131,6 +131,10 @@ static struct {
 	unsigned long ngroups, nincidents;
 	atomic_ulong waits, denied;
 	char trusted[PATH_MAX];
+	/* vigild's own ancestors (the service manager, or whatever started
+	 * it): a group never extends to them, so they are never frozen */
+	struct proc_id ancestors[32];
+	int nancestors;
 } J = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 void
@@ -145,6 +149,28 @@ judge_init(const struct config *cfg, uint64_t first_incident_id,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&J.cv, &ca);
 	pthread_condattr_destroy(&ca);
+	J.nancestors = 0;
+	pid_t p = getppid();
+	while (p > 1 && J.nancestors < 32) {
+		char buf[1024], comm[17];
+		pid_t pp;
+		uint64_t start;
+		if (actor_read_proc(p, "stat", buf, sizeof buf) <= 0 ||
+		    actor_parse_stat(buf, &pp, &start, comm) < 0)
+			break;
+		J.ancestors[J.nancestors++] = (struct proc_id){ p, start };
+		p = pp;
+	}
+}
+
+static int
+is_vigild_ancestor(const struct actor *a)
+{
+	for (int i = 0; i < J.nancestors; i++)
+		if (J.ancestors[i].pid == a->pid &&
+		    J.ancestors[i].start == a->start)
+			return 1;
+	return 0;
 }
 
 /* ---- grouping ---- */
@@ -165,7 +191,7 @@ is_boundary(const struct actor *a)
 		"login", "cron", "crond", "atd", "su", "sudo", "runuser",
 		"smbd", "tmux: server", "tmux", "screen", "agetty",
 		"containerd-shim", "dockerd", "vigild", NULL };
-	if (a->pid <= 1 || a->is_kernel || a->is_smbd)
+	if (a->pid <= 1 || a->is_kernel || a->is_smbd || is_vigild_ancestor(a))
 		return 1;
 	const char *b = base_of(a->exe);
 	for (int i = 0; names[i]; i++)
@@ -442,6 +468,14 @@ indicators(struct jgroup *g, struct indicator *ind)
 		    "file(s) (canaries) written, renamed or deleted", c);
 		n++;
 	}
+	int x = ring_count(&g->badexec, since);
+	if (x > 0) {
+		ind[n] = (struct indicator){ "known-bad-executable",
+			(int)J.cfg->score_threshold, x, "" };
+		snprintf(ind[n].detail, sizeof ind[n].detail, "tried to run %d "
+		    "executable(s) whose SHA-256 another site reported", x);
+		n++;
+	}
 	int kw = -1, multi = -1;
 	for (int i = 0; i < NOTES; i++) {
 		if (g->note[i].name[0] == '\0')
@@ -665,13 +699,21 @@ incident_record(struct jgroup *g, const char *state)
 static void
 freeze_locked(struct jgroup *g)
 {
+	/* never vigild's ancestors: freezing them would stop whatever runs
+	 * vigild (the service manager; in tests, the test itself) */
 	struct proc_id root = { g->root->pid, g->root->start };
 	struct proc_id m[MEMBERS];
-	for (int i = 0; i < g->nmember; i++) {
-		m[i].pid = g->member[i]->pid;
-		m[i].start = g->member[i]->start;
-	}
-	contain_freeze(&g->frozen, root, m, g->nmember);
+	int nm = 0;
+	for (int i = 0; i < g->nmember; i++)
+		if (!is_vigild_ancestor(g->member[i])) {
+			m[nm].pid = g->member[i]->pid;
+			m[nm].start = g->member[i]->start;
+			nm++;
+		}
+	if (is_vigild_ancestor(g->root))
+		root = m[0];   /* the tree of a member, or nothing */
+	if (nm > 0 || !is_vigild_ancestor(g->root))
+		contain_freeze(&g->frozen, root, m, nm);
 	g->contained_ns = now_ns();
 	g->contained = 1;
 }
@@ -1136,16 +1178,16 @@ judge_note(const struct actor *a, const char *path, int has_keywords,
 	after_update(g);
 }
 
-int
-judge_canary(const struct actor *a, const char *path, const char *what)
+/* An indicator that alone reaches the threshold (a decoy touched, a
+ * known-bad executable): the group is contained now.  1 if contained. */
+static int
+flag(const struct actor *a, const char *path, int badexec, const char *why)
 {
 	struct jgroup *g = lock_group(a);
 	if (g == NULL)
 		return 0;
-	char why[160];
-	snprintf(why, sizeof why, "decoy file %s", what);
 	add_evidence(g, path, why);
-	ring_push(&g->canary, now_ns());
+	ring_push(badexec ? &g->badexec : &g->canary, now_ns());
 	int contained = 0;
 	uint64_t inc = evaluate_locked(g);
 	contained = g->contained;
@@ -1155,6 +1197,22 @@ judge_canary(const struct actor *a, const char *path, const char *what)
 	if (inc && J.cb)
 		J.cb(inc);
 	return contained;
+}
+
+int
+judge_canary(const struct actor *a, const char *path, const char *what)
+{
+	char why[160];
+	snprintf(why, sizeof why, "decoy file %s", what);
+	return flag(a, path, 0, why);
+}
+
+int
+judge_exec_denied(const struct actor *a, const char *path, const char *sha)
+{
+	char why[160];
+	snprintf(why, sizeof why, "known-bad executable %.64s denied", sha);
+	return flag(a, path, 1, why);
 }
 
 /* ---- incident handling ---- */

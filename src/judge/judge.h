@@ -81,6 +81,10 @@ int judge_find_replacement(const struct actor *a, const char *deleted,
  * that alone reaches the threshold.  Returns 1 if a's group is now
  * contained (the caller denies the open). */
 int judge_canary(const struct actor *a, const char *path, const char *what);
+/* An execution of a known-bad executable (by SHA-256) was denied: the
+ * same, with the indicator known-bad-executable. */
+int judge_exec_denied(const struct actor *a, const char *path,
+    const char *sha256);
 int judge_release(uint64_t incident_id);
 int judge_kill(uint64_t incident_id);
 /* The SMB client address and user of an incident's group: 0, or -1 if it

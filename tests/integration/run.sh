@@ -25,5 +25,6 @@ run ./samba.sh xfs
 run ./report.sh ext4
 run ./canary.sh ext4
 run ./canary.sh xfs
+run ./execblock.sh ext4
 echo "integration: $total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]
