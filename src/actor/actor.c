@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,4 +340,22 @@ actor_from_pid(pid_t pid)
 		a = s->a;
 	pthread_mutex_unlock(&C.mu);
 	return a;
+}
+
+size_t
+actor_readers(const struct actor **out, unsigned long *reads, size_t max)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&C.mu);
+	for (unsigned b = 0; b < BUCKETS && n < max; b++)
+		for (struct actor *a = C.bucket[b]; a && n < max; a = a->hnext) {
+			unsigned long r = atomic_load(&a->reads);
+			if (r == 0)
+				continue;
+			out[n] = a;
+			reads[n] = r;
+			n++;
+		}
+	pthread_mutex_unlock(&C.mu);
+	return n;
 }

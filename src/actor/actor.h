@@ -30,6 +30,7 @@ struct actor {
 	const struct actor *parent; /* the same, as a pointer (or NULL) */
 	void *_Atomic group;     /* judge.c's group, set on first use */
 	_Atomic int allow;       /* judge.c's allowlist answer, cached */
+	_Atomic unsigned long reads; /* read opens of protected files */
 	int is_smbd;
 	char smb_client[48];     /* an smbd's client address, or "" */
 	int is_kernel;           /* kernel thread (e.g. nfsd) */
@@ -61,6 +62,11 @@ const struct actor *actor_from_tid(pid_t tid);
 ssize_t actor_probe(pid_t tid, char *buf, size_t len, const struct actor **a);
 /* Same for a process id from a notification event. */
 const struct actor *actor_from_pid(pid_t pid);
+
+/* Actors with read opens counted, and how many (at most max); for
+ * mass-read detection.  Actors are never freed, so the pointers stay. */
+size_t actor_readers(const struct actor **out, unsigned long *reads,
+    size_t max);
 
 /* Read /proc/<pid>/<what> into buf (NUL-terminated); bytes or -1. */
 ssize_t actor_read_proc(pid_t pid, const char *what, char *buf, size_t len);

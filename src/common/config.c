@@ -49,6 +49,8 @@ config_defaults(struct config *c)
 	c->report_tlp = 2;             /* amber */
 	c->events_file = 1;
 	c->canary_depth = 1;
+	c->massread_files = 2000;
+	c->massread_factor = 4;
 	c->webhook_retries = 5;
 	c->syslog = 1;
 	snprintf(c->syslog_socket, sizeof c->syslog_socket, "/dev/log");
@@ -268,6 +270,10 @@ apply_report(struct config *c, const char *key, const char *v, char *msg,
 		return set_choice(v, onoff, &c->canaries, msg, len);
 	if (strcmp(key, "canary_depth") == 0)
 		return set_uint(v, 0, 1, &c->canary_depth, msg, len);
+	if (strcmp(key, "massread_files") == 0)
+		return set_uint(v, 0, 10000000, &c->massread_files, msg, len);
+	if (strcmp(key, "massread_factor") == 0)
+		return set_uint(v, 1, 1000, &c->massread_factor, msg, len);
 	if (strcmp(key, "canary_action") == 0) {
 		static const char *const ca[] = { "alert", "contain", NULL };
 		return set_choice(v, ca, &c->canary_action, msg, len);

@@ -59,6 +59,8 @@ struct config {
 	int canaries;                  /* plant decoys */
 	unsigned canary_depth;         /* 0 roots, 1 also their folders */
 	int canary_action;             /* enum canary_action */
+	unsigned massread_files;       /* files a minute before a warning */
+	unsigned massread_factor;      /* times the learned baseline */
 	/* reports (report/) */
 	char report_org[256];          /* identity in STIX bundles */
 	int report_tlp;                /* 0 white, 1 green, 2 amber, 3 red */

@@ -256,8 +256,11 @@ handle(struct slot *s)
 		}
 	}
 	hold_inode(t, s->fd, 0, &st, path);
-	if (!intent_is_destructive(in))
+	if (!intent_is_destructive(in)) {
+		if (s->a)
+			atomic_fetch_add(&((struct actor *)s->a)->reads, 1);
 		return;
+	}
 	atomic_fetch_add(&D.c.writes_seen, 1);
 	uint64_t vid = 0;
 	if (st.st_size > 0)
@@ -336,6 +339,8 @@ fast_path(const struct fanotify_event_metadata *m, struct stat *st,
 	if (!held)
 		return 0;
 	atomic_fetch_add(&D.c.perm_fast, 1);
+	if (a)   /* mass-read detection sums these (warn/massread.c) */
+		atomic_fetch_add(&((struct actor *)a)->reads, 1);
 	allow_now(m->fd);
 	return 1;
 }

@@ -14,6 +14,7 @@
 #include "../contain/smbban.h"
 #include "../warn/canary.h"
 #include "../intel/exec.h"
+#include "../warn/warn.h"
 #include <sys/random.h>
 #include "../report/emit.h"
 #include "../actor/actor.h"
@@ -569,6 +570,8 @@ start_protection(void)
 	}
 	store_flush();
 	atomic_store(&D.scanned, 1);
+	if (massread_start() < 0)
+		log_warnx("mass-read detection is not running");
 	if (retention_start() < 0)
 		log_warnx("retention is not running");
 	log_info("protection active (perm_timeout_ms=%u, workers=%u, "
@@ -586,6 +589,7 @@ stop_protection(void)
 	notify_stop();
 	analyser_stop();
 	respond_stop();
+	massread_stop();
 	smb_directory_stop();
 	control_stop();
 	emit_stop();

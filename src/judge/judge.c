@@ -264,6 +264,13 @@ judge_group(const struct actor *a)
 	return g;
 }
 
+const struct actor *
+judge_group_root(const struct actor *a)
+{
+	struct jgroup *g = judge_group(a);
+	return g ? g->root : NULL;
+}
+
 uint64_t
 judge_group_id(const struct actor *a)
 {
@@ -1267,6 +1274,20 @@ judge_kill(uint64_t id)
 	}
 	pthread_mutex_unlock(&J.mu);
 	return g ? 0 : -1;
+}
+
+void
+judge_each_group_reads(void (*cb)(const void *group, const struct actor *root,
+    unsigned long reads, void *arg), void *arg)
+{
+	pthread_mutex_lock(&J.mu);
+	for (struct jgroup *g = J.groups; g; g = g->next) {
+		unsigned long sum = 0;
+		for (int i = 0; i < g->nmember; i++)
+			sum += atomic_load(&((struct actor *)g->member[i])->reads);
+		cb(g, g->root, sum, arg);   /* must not block or call back */
+	}
+	pthread_mutex_unlock(&J.mu);
 }
 
 int

@@ -33,6 +33,7 @@ void judge_init(const struct config *cfg, uint64_t first_incident_id,
 /* The group an actor belongs to (created on first use; never freed). */
 struct jgroup *judge_group(const struct actor *a);
 uint64_t judge_group_id(const struct actor *a);   /* root actor id */
+const struct actor *judge_group_root(const struct actor *a);
 /* vigil's own CLI (rollback, restore) is never judged. */
 void judge_trust_exe(const char *path);
 /* Allowlisted actors are never scored, throttled or contained. */
@@ -85,6 +86,10 @@ int judge_canary(const struct actor *a, const char *path, const char *what);
  * same, with the indicator known-bad-executable. */
 int judge_exec_denied(const struct actor *a, const char *path,
     const char *sha256);
+/* For mass-read detection: each group, its root actor and the sum of its
+ * members' read opens so far (cb runs under the judge's lock). */
+void judge_each_group_reads(void (*cb)(const void *group,
+    const struct actor *root, unsigned long reads, void *arg), void *arg);
 int judge_release(uint64_t incident_id);
 int judge_kill(uint64_t incident_id);
 /* The SMB client address and user of an incident's group: 0, or -1 if it

@@ -20,6 +20,9 @@ struct actor;
  * (the caller denies the open). */
 int warn_canary(const struct actor *a, const char *path, const char *what,
     int destructive);
+/* Mass-read detection: its thread (massread.c); massread_files = 0 is off. */
+int massread_start(void);
+void massread_stop(void);
 /* One alert: vigild's log, the journal's alerts, a SIEM event of kind. */
 void warn_tell(const struct actor *a, const char *kind, const char *path,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
