@@ -96,6 +96,18 @@ remember_dir_handle(int dirfd, const char *path, struct tree *t)
 	index_unlock();
 }
 
+/* The vault's versions directory: opens and deletions by anyone but
+ * vigil are tamper alerts (warn/tamper.c). */
+int
+capture_watch_vault(int dirfd, const char *path, struct tree *t)
+{
+	if (fanotify_mark(D.notif_fd, FAN_MARK_ADD, FAN_OPEN | FAN_DELETE |
+	    FAN_EVENT_ON_CHILD, dirfd, NULL) < 0)
+		return -1;
+	remember_dir_handle(dirfd, path, t);
+	return 0;
+}
+
 int
 capture_mark_dir(int dirfd, const char *path, struct tree *t)
 {

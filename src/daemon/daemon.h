@@ -61,6 +61,8 @@ struct daemon {
 	int perm_fd, notif_fd;
 	sqlite3 *db;
 	int64_t started_ns;
+	pid_t unclean_pid;         /* set when the last vigild did not stop cleanly */
+
 	atomic_int scanned;     /* initial scan done: protection complete */
 	atomic_int stopping;
 	atomic_uint_fast64_t next_version;
@@ -89,6 +91,7 @@ int capture_mark_dir(int dirfd, const char *path, struct tree *t);
 /* Walk dir (an fd opened O_DIRECTORY|O_NOFOLLOW), marking directories and
  * holding files below it. */
 void capture_scan(struct tree *t, int dirfd, const char *path);
+int capture_watch_vault(int dirfd, const char *path, struct tree *t);
 void capture_unmark_all(void);
 
 /* perm.c */

@@ -375,8 +375,14 @@ handle_event(struct fanotify_event_metadata *m)
 	char path[PATH_MAX];
 	if (full_path(&dn, path, sizeof path) < 0)
 		return;
+	if (path_in_vault(path)) {
+		if (m->mask & (FAN_OPEN | FAN_DELETE))
+			tamper_vault(a, path, m->mask & FAN_DELETE ? "deleted" :
+			    "opened");
+		return;
+	}
 	struct tree *t = tree_of_path(path);
-	if (t == NULL || path_in_vault(path))
+	if (t == NULL)
 		return;
 	if (m->mask & FAN_CREATE)
 		on_create(t, path, isdir, a);

@@ -282,6 +282,10 @@ lock_state_dir(void)
 		fatal("%s", path);
 	if (flock(pidfile_fd, LOCK_EX | LOCK_NB) < 0)
 		fatalx("another vigild is using state dir %s", D.cfg.state_dir);
+	/* a pid left in the file: the last vigild did not stop cleanly */
+	char old[32] = "";
+	ssize_t r = pread(pidfile_fd, old, sizeof old - 1, 0);
+	D.unclean_pid = r > 0 ? (pid_t)strtol(old, NULL, 10) : 0;
 	char buf[32];
 	int n = snprintf(buf, sizeof buf, "%d\n", getpid());
 	if (ftruncate(pidfile_fd, 0) < 0 || write_full(pidfile_fd, buf,
@@ -562,6 +566,10 @@ start_protection(void)
 	for (int i = 0; i < D.ntrees; i++) {
 		struct tree *t = &D.trees[i];
 		int64_t t0 = mono_ns();
+		char vp[PATH_MAX + 16];
+		snprintf(vp, sizeof vp, "%s/versions", t->vault->path);
+		if (capture_watch_vault(t->vault->versions_fd, vp, t) < 0)
+			log_warn("tamper: cannot watch %s", vp);
 		capture_scan(t, t->rootfd, t->path);
 		log_info("protecting %s: %lu directories, %lu files, vault %s "
 		    "(%.1f s)", t->path, (unsigned long)atomic_load(&t->dirs),
@@ -632,9 +640,12 @@ main(int argc, char **argv)
 	self_register_thread();
 	log_start_thread();
 	start_protection();
+	if (D.unclean_pid > 0)
+		tamper_unclean(D.unclean_pid);
 	for (;;) {
-		int sig;
-		if (sigwait(&set, &sig) != 0)
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+		if (sig < 0)
 			continue;
 		if (sig == SIGHUP) {
 			log_info("SIGHUP: configuration reload is not supported;"
@@ -642,9 +653,13 @@ main(int argc, char **argv)
 			continue;
 		}
 		log_info("signal %d: stopping (versions stay in the vault)", sig);
+		tamper_signal(sig, si.si_pid, si.si_uid);
 		break;
 	}
 	stop_protection();
+	/* an empty pid file is the mark of a clean stop */
+	if (ftruncate(pidfile_fd, 0) < 0)
+		log_warn("vigild.pid");
 	log_stop_thread();
 	return 0;
 }

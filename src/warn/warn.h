@@ -12,6 +12,7 @@
 #define VIGIL_WARN_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 struct actor;
 
@@ -23,6 +24,11 @@ int warn_canary(const struct actor *a, const char *path, const char *what,
 /* Mass-read detection: its thread (massread.c); massread_files = 0 is off. */
 int massread_start(void);
 void massread_stop(void);
+/* Tamper alerts (tamper.c): a vault version opened or deleted by another
+ * program; a stop signal and its sender; an unclean previous stop. */
+void tamper_vault(const struct actor *a, const char *path, const char *what);
+void tamper_signal(int sig, pid_t pid, uid_t uid);
+void tamper_unclean(pid_t previous);
 /* One alert: vigild's log, the journal's alerts, a SIEM event of kind. */
 void warn_tell(const struct actor *a, const char *kind, const char *path,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
