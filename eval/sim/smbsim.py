@@ -234,7 +234,10 @@ class Sim:
     # ---- benign
     def run_workload(self, name):
         self.check_marker()
-        files = sorted(self.walk())
+        # a person works on their documents, not on files they never
+        # made: names that sort first in a listing (decoys look so) are
+        # left alone, as staff are told to
+        files = sorted(f for f in self.walk() if os.path.basename(f)[:1] not in "!0_~$")
         if name == "smb-copy-folder":
             src = [f for f in files if f.lower().endswith((".pdf", ".docx", ".csv", ".txt", ".png", ".jpg"))][:60]
             self.ctx.mkdir(self.u("Copied from ward PC"), 0o775)

@@ -306,6 +306,12 @@ on_rename(struct dname *o, struct dname *n, int isdir, const struct actor *a)
 	} else if (nt) {
 		if (old_in && D.cfg.canaries && canary_is_path(op))
 			warn_canary(a, op, "renamed", 1);
+		/* renamed over: what sed -i, or a program saving through a
+		 * temporary file, does; the decoy's content is kept like any
+		 * other (rename-over preserves it), so a warning, not an
+		 * incident: bulk edits of a folder must not freeze */
+		if (D.cfg.canaries && canary_is_path(np))
+			warn_canary(a, np, "replaced (renamed over)", 0);
 		index_lock();
 		struct ient *m = old_in ? index_by_path(op) : NULL;
 		mdev = m ? m->dev : 0;
