@@ -12,7 +12,16 @@
 #define VIGIL_CONTAIN_H
 
 #include <stdint.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+
+/* pidfds, for headers older than the kernel (contain.c, smbban.c) */
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 #define CONTAIN_MAX 1024
 

@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include "smbban.h"
+#include "contain.h"
 #include "../actor/smb.h"
 #include "../common/util.h"
 
@@ -39,13 +40,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 #define FILE_MAX (1u << 20)
 
