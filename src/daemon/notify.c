@@ -366,13 +366,15 @@ handle_event(struct fanotify_event_metadata *m)
 		}
 		p += h->len;
 	}
+	if (pidfd >= 0)
+		close(pidfd);
+	/* vigild's own activity (every preserve opens vault files, which
+	 * the tamper watch reports): dropped before any lookup */
+	if (m->pid > 0 && m->pid == getpid())
+		return;
 	const struct actor *a = NULL;
 	if (m->pid > 0)
 		a = actor_from_pid(m->pid);
-	if (pidfd >= 0)
-		close(pidfd);
-	if (m->pid > 0 && m->pid == getpid())
-		return; /* vigild's own activity */
 	int isdir = (m->mask & FAN_ONDIR) != 0;
 	if (m->mask & FAN_RENAME)
 		on_rename(&od, &nd, isdir, a);

@@ -62,24 +62,25 @@ told_recently(uint64_t actor, uint64_t key)
 }
 
 /* A small incident-like document, so that the emitter's ECS mapping
- * (process.*, user.*, source.ip, file.path) applies to warnings too. */
-static char *
-warning_doc(const struct actor *a, const char *path, const char *why)
+ * (process.*, user.*, source.ip, file.path) applies to warnings too.
+ * smb may be NULL or "". */
+char *
+warn_doc(pid_t pid, const char *exe, const char *cmdline, unsigned uid,
+    const char *smb, const char *path, const char *why)
 {
 	char *d = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&d, &n);
 	if (f == NULL)
 		return NULL;
-	fprintf(f, "{\"actor\":{\"root_pid\":%d,\"exe\":", (int)a->pid);
-	json_str(f, a->exe);
+	fprintf(f, "{\"actor\":{\"root_pid\":%d,\"exe\":", (int)pid);
+	json_str(f, exe);
 	fprintf(f, ",\"cmdline\":");
-	json_str(f, a->cmdline);
-	fprintf(f, ",\"uid\":%u,\"user\":\"\",\"smb_client\":",
-	    (unsigned)a->uid);
-	if (a->smb_client[0]) {
+	json_str(f, cmdline);
+	fprintf(f, ",\"uid\":%u,\"user\":\"\",\"smb_client\":", uid);
+	if (smb && smb[0]) {
 		fprintf(f, "{\"address\":");
-		json_str(f, a->smb_client);
+		json_str(f, smb);
 		fprintf(f, ",\"user\":\"\"}");
 	} else {
 		fprintf(f, "null");
@@ -104,7 +105,8 @@ warn_tell(const struct actor *a, const char *kind, const char *path,
 	va_end(ap);
 	log_crit("early warning: %s", msg);
 	store_alert(LOG_LVL_CRIT, kind, "%s", msg);
-	char *doc = warning_doc(a, path, msg);
+	char *doc = warn_doc(a->pid, a->exe, a->cmdline, (unsigned)a->uid,
+	    a->smb_client, path, msg);
 	emit_incident(0, kind, doc);
 	free(doc);
 }

@@ -17,7 +17,6 @@
 #define _GNU_SOURCE
 #include "warn.h"
 #include "../actor/actor.h"
-#include "../common/json.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "../journal/store.h"
@@ -36,18 +35,7 @@ tell_plain(const char *msg, pid_t pid, const char *exe)
 {
 	log_crit("tamper: %s", msg);
 	store_alert(LOG_LVL_CRIT, "tamper", "%s", msg);
-	char *d = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&d, &n);
-	if (f == NULL)
-		return;
-	fprintf(f, "{\"actor\":{\"root_pid\":%d,\"exe\":", (int)pid);
-	json_str(f, exe);
-	fprintf(f, ",\"cmdline\":\"\",\"uid\":0,\"user\":\"\",\"smb_client\":"
-	    "null},\"files_touched\":0,\"evidence\":[{\"path\":\"\",\"why\":");
-	json_str(f, msg);
-	fprintf(f, "}]}");
-	fclose(f);
+	char *d = warn_doc(pid, exe, "", 0, NULL, "", msg);
 	emit_incident(0, "tamper", d);
 	free(d);
 }

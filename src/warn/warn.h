@@ -29,6 +29,10 @@ void massread_stop(void);
 void tamper_vault(const struct actor *a, const char *path, const char *what);
 void tamper_signal(int sig, pid_t pid, uid_t uid);
 void tamper_unclean(pid_t previous);
+/* The small incident-like JSON document a warning carries to the SIEM
+ * (malloc'd, or NULL). */
+char *warn_doc(pid_t pid, const char *exe, const char *cmdline, unsigned uid,
+    const char *smb, const char *path, const char *why);
 /* One alert: vigild's log, the journal's alerts, a SIEM event of kind. */
 void warn_tell(const struct actor *a, const char *kind, const char *path,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
