@@ -18,6 +18,7 @@ sqlite3 *open_db(void);
 /* One request to vigild's control socket; -1 (errno set) if no vigild
  * answers. */
 int ctl_call(const char *req, char *buf, size_t len);
+void ctl_hello(void);
 
 int cmd_incidents(int argc, char **argv);
 int cmd_show(int argc, char **argv);

@@ -19,6 +19,7 @@
 #include "../contain/smbban.h"
 #include "../intel/exec.h"
 #include "../report/emit.h"
+#include "../warn/warn.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -140,7 +141,7 @@ incident_cmd(FILE *f, const char *req)
 }
 
 static void
-serve(int fd)
+serve(int fd, pid_t peer)
 {
 	char req[128];
 	size_t n = 0;
@@ -166,6 +167,11 @@ serve(int fd)
 		return;
 	if (strcmp(req, "status") == 0) {
 		status_json(f);
+	} else if (strcmp(req, "hello") == 0) {
+		/* the vigil CLI, about to read the vault: its pid (from the
+		 * kernel, SO_PEERCRED) is not a tamper suspect */
+		tamper_cli_hello(peer);
+		fprintf(f, "{\"hello\":%d}\n", (int)peer);
 	} else if (strcmp(req, "flush") == 0) {
 		store_flush();
 		fprintf(f, "{\"flushed\":true}\n");
@@ -206,7 +212,7 @@ control_main(void *arg)
 		socklen_t cl = sizeof cr;
 		if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 &&
 		    cr.uid == 0)
-			serve(c);
+			serve(c, cr.pid);
 		close(c);
 	}
 	return NULL;

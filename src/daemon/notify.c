@@ -385,7 +385,7 @@ handle_event(struct fanotify_event_metadata *m)
 		return;
 	if (path_in_vault(path)) {
 		if (m->mask & (FAN_OPEN | FAN_DELETE))
-			tamper_vault(a, path, m->mask & FAN_DELETE ? "deleted" :
+			tamper_vault(a, m->pid, path, m->mask & FAN_DELETE ? "deleted" :
 			    "opened");
 		return;
 	}

@@ -6,7 +6,10 @@
  * vigil raises a tamper alert (vigild's log, the journal, the SIEM) when
  *  - a process other than vigil opens or deletes a version in a vault
  *    (the vault's versions directory is watched by the notification
- *    group; vigild's own and the vigil CLI's accesses are not counted);
+ *    group; vigild's own and the vigil CLI's accesses are not counted:
+ *    the CLI is recognised by its executable while it runs, and by the
+ *    pid it announced on the root-only control socket ("hello", pid from
+ *    SO_PEERCRED) once it has exited before its event was read);
  *  - vigild is told to stop (SIGTERM, SIGINT): who sent the signal;
  *  - vigild starts and finds that the previous vigild did not stop
  *    cleanly (its pid still in vigild.pid: killed with SIGKILL or
@@ -23,6 +26,7 @@
 #include "../judge/judge.h"
 #include "../report/emit.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,9 +44,43 @@ tell_plain(const char *msg, pid_t pid, const char *exe)
 	free(d);
 }
 
+/* Recent "hello"s. A pid announced within CLI_TTL_NS counts as the CLI;
+ * the window is short so that a reused pid is unlikely to inherit it. */
+#define CLI_PIDS   32
+#define CLI_TTL_NS (600LL * 1000000000LL)
+static struct { pid_t pid; int64_t t; } cli[CLI_PIDS];
+static unsigned ncli;
+static pthread_mutex_t cli_mu = PTHREAD_MUTEX_INITIALIZER;
+
 void
-tamper_vault(const struct actor *a, const char *path, const char *what)
+tamper_cli_hello(pid_t pid)
 {
+	pthread_mutex_lock(&cli_mu);
+	cli[ncli % CLI_PIDS].pid = pid;
+	cli[ncli % CLI_PIDS].t = now_ns();
+	ncli++;
+	pthread_mutex_unlock(&cli_mu);
+}
+
+static int
+cli_said_hello(pid_t pid)
+{
+	int64_t now = now_ns();
+	int yes = 0;
+	pthread_mutex_lock(&cli_mu);
+	for (unsigned i = 0; i < CLI_PIDS && i < ncli; i++)
+		if (cli[i].pid == pid && now - cli[i].t < CLI_TTL_NS)
+			yes = 1;
+	pthread_mutex_unlock(&cli_mu);
+	return yes;
+}
+
+void
+tamper_vault(const struct actor *a, pid_t pid, const char *path,
+    const char *what)
+{
+	if (pid > 0 && cli_said_hello(pid))
+		return;
 	if (a == NULL) {
 		char m[PATH_MAX + 96];
 		snprintf(m, sizeof m, "vault version %s %s by a process that "

@@ -26,7 +26,11 @@ int massread_start(void);
 void massread_stop(void);
 /* Tamper alerts (tamper.c): a vault version opened or deleted by another
  * program; a stop signal and its sender; an unclean previous stop. */
-void tamper_vault(const struct actor *a, const char *path, const char *what);
+void tamper_vault(const struct actor *a, pid_t pid, const char *path,
+    const char *what);
+/* The vigil CLI said "hello" on the control socket before reading the
+ * vault: its accesses are not tamper, even once it has exited. */
+void tamper_cli_hello(pid_t pid);
 void tamper_signal(int sig, pid_t pid, uid_t uid);
 void tamper_unclean(pid_t previous);
 /* The small incident-like JSON document a warning carries to the SIEM
