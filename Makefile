@@ -23,7 +23,8 @@ DAEMON  = $(COMMON) $(JOURNAL) $(ANALYSE) src/actor/actor.c src/actor/smb.c src/
           src/daemon/control.c src/daemon/retention.c src/daemon/vigild.c \
           src/daemon/analyser.c src/daemon/respond.c src/judge/judge.c src/contain/contain.c \
           src/contain/smbban.c src/report/emit.c src/report/http.c \
-          src/warn/canary.c src/warn/alert.c src/warn/massread.c src/warn/tamper.c src/intel/exec.c
+          src/warn/canary.c src/warn/alert.c src/warn/massread.c src/warn/tamper.c \
+          src/warn/guard.c src/warn/snapshot.c src/intel/exec.c
 CLI     = $(COMMON) src/journal/store.c src/journal/vault.c \
           src/actor/actor.c src/actor/smb.c src/recover/restore.c src/recover/rollback.c \
           src/report/report.c src/report/stix.c src/report/html.c \
@@ -44,7 +45,7 @@ $(BUILD)/obj/%.o: src/%.c $(BUILD)/gen/vigil.conf.inc $(wildcard src/*/*.h)
 	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/vigild: $(call obj,$(DAEMON))
-	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS) -lbtrfsutil
 
 $(BUILD)/vigil: $(call obj,$(CLI))
 	$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)

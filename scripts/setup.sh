@@ -8,7 +8,7 @@ PKGS=(
   libsqlite3-dev sqlite3 libcmocka-dev libssl-dev
   e2fsprogs xfsprogs btrfs-progs util-linux attr acl
   python3 rsync gzip sed coreutils fio hyperfine
-  libjansson-dev libcurl4-openssl-dev samba smbclient iproute2
+  libjansson-dev libcurl4-openssl-dev libbtrfsutil-dev samba smbclient iproute2
   chromium python3-jsonschema imagemagick
 )
 missing=()

@@ -219,7 +219,6 @@ cmd_rollback(int argc, char **argv)
 	    errno != ENOENT && errno != ECONNREFUSED)
 		fprintf(stderr, "vigil rollback: vigild did not answer (%s); "
 		    "using the journal as it is\n", strerror(errno));
-	ctl_hello();
 	sqlite3 *db = open_db();
 	int rc = rollback_run(db, id, dry, undo, G.json, stdout);
 	sqlite3_close(db);

@@ -104,8 +104,9 @@ ctl_call(const char *req, char *buf, size_t len)
 	return 0;
 }
 
-/* Before reading vault versions: tell vigild (if it runs) who we are, so
- * that our reads are not taken for tampering even after we exit. */
+/* Before reading the journal or vault versions: tell vigild (if it runs)
+ * who we are, so that our reads are not taken for tampering, even once we
+ * have exited (warn/tamper.c). */
 void
 ctl_hello(void)
 {
@@ -117,6 +118,7 @@ sqlite3 *
 open_db(void)
 {
 	char err[1024];
+	ctl_hello();
 	sqlite3 *db = store_open(G.state_dir, 0, 0, err, sizeof err);
 	if (db == NULL) {
 		fprintf(stderr, "vigil: %s\n", err);
@@ -274,7 +276,6 @@ cmd_restore(int argc, char **argv)
 		return 2;
 	}
 	o.path = argv[optind];
-	ctl_hello();
 	sqlite3 *db = open_db();
 	int rc = restore_run(db, &o, stdout);
 	sqlite3_close(db);

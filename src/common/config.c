@@ -51,6 +51,7 @@ config_defaults(struct config *c)
 	c->canary_depth = 1;
 	c->massread_files = 2000;
 	c->massread_factor = 4;
+	c->snapshot_poll = 10;
 	c->webhook_retries = 5;
 	c->syslog = 1;
 	snprintf(c->syslog_socket, sizeof c->syslog_socket, "/dev/log");
@@ -274,6 +275,8 @@ apply_report(struct config *c, const char *key, const char *v, char *msg,
 		return set_uint(v, 0, 10000000, &c->massread_files, msg, len);
 	if (strcmp(key, "massread_factor") == 0)
 		return set_uint(v, 1, 1000, &c->massread_factor, msg, len);
+	if (strcmp(key, "snapshot_poll") == 0)
+		return set_uint(v, 0, 86400, &c->snapshot_poll, msg, len);
 	if (strcmp(key, "canary_action") == 0) {
 		static const char *const ca[] = { "alert", "contain", NULL };
 		return set_choice(v, ca, &c->canary_action, msg, len);

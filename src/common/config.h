@@ -61,6 +61,7 @@ struct config {
 	int canary_action;             /* enum canary_action */
 	unsigned massread_files;       /* files a minute before a warning */
 	unsigned massread_factor;      /* times the learned baseline */
+	unsigned snapshot_poll;        /* s between snapshot listings, 0 off */
 	/* reports (report/) */
 	char report_org[256];          /* identity in STIX bundles */
 	int report_tlp;                /* 0 white, 1 green, 2 amber, 3 red */

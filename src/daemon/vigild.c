@@ -582,6 +582,9 @@ start_protection(void)
 		log_warnx("mass-read detection is not running");
 	if (retention_start() < 0)
 		log_warnx("retention is not running");
+	if (guard_start(D.cfg.state_dir) < 0)
+		log_warnx("tamper: the state dir and snapshot guard is not "
+		    "running");
 	log_info("protection active (perm_timeout_ms=%u, workers=%u, "
 	    "detect=%s, threshold=%u, rollback=%s)", D.cfg.perm_timeout_ms,
 	    D.cfg.workers, D.cfg.detect ? "on" : "off", D.cfg.score_threshold,
@@ -592,6 +595,7 @@ static void
 stop_protection(void)
 {
 	atomic_store(&D.stopping, 1);
+	guard_stop();          /* first: closing the journal deletes its WAL */
 	perm_stop();
 	capture_unmark_all();
 	notify_stop();

@@ -15,6 +15,10 @@
  *    cleanly (its pid still in vigild.pid: killed with SIGKILL or
  *    crashed); the systemd unit restarts it (Restart=always), and this
  *    alert is how that restart is reported.
+ *  - another program holds a file in STATE_DIR open, or a file there
+ *    is deleted or renamed away (guard.c watches);
+ *  - a btrfs snapshot of a protected filesystem disappears (snapshot.c).
+ * This file words the alerts; guard.c and snapshot.c find the causes.
  * Must not: block (the notification thread calls it).
  */
 #define _GNU_SOURCE
@@ -62,8 +66,8 @@ tamper_cli_hello(pid_t pid)
 	pthread_mutex_unlock(&cli_mu);
 }
 
-static int
-cli_said_hello(pid_t pid)
+int
+tamper_cli_known(pid_t pid)
 {
 	int64_t now = now_ns();
 	int yes = 0;
@@ -79,7 +83,7 @@ void
 tamper_vault(const struct actor *a, pid_t pid, const char *path,
     const char *what)
 {
-	if (pid > 0 && cli_said_hello(pid))
+	if (pid > 0 && tamper_cli_known(pid))
 		return;
 	if (a == NULL) {
 		char m[PATH_MAX + 96];
@@ -116,4 +120,35 @@ tamper_unclean(pid_t previous)
 	    "cleanly: it was killed or crashed; protection was off until now",
 	    (int)previous);
 	tell_plain(m, previous, "");
+}
+
+void
+tamper_state(const struct actor *a, const char *path)
+{
+	warn_tell(a, "tamper", path, "vigil's state file %s is open in %s "
+	    "(pid %d, uid %u): only vigil should read or write the journal",
+	    path, a->exe, (int)a->pid, (unsigned)a->uid);
+}
+
+void
+tamper_state_gone(const char *dir, const char *name, const char *what)
+{
+	char m[PATH_MAX + 160];
+	if (name[0])
+		snprintf(m, sizeof m, "vigil's state file %s/%s was %s while "
+		    "vigild runs (inotify names no process)", dir, name, what);
+	else
+		snprintf(m, sizeof m, "vigil's state dir %s was %s while "
+		    "vigild runs", dir, what);
+	tell_plain(m, 0, "");
+}
+
+void
+tamper_snapshot(const char *snap, const char *tree)
+{
+	char m[PATH_MAX + 640];
+	snprintf(m, sizeof m, "btrfs snapshot %s of the filesystem holding %s "
+	    "was deleted: attackers remove snapshots before they encrypt",
+	    snap, tree);
+	tell_plain(m, 0, "");
 }

@@ -31,7 +31,22 @@ void tamper_vault(const struct actor *a, pid_t pid, const char *path,
 /* The vigil CLI said "hello" on the control socket before reading the
  * vault: its accesses are not tamper, even once it has exited. */
 void tamper_cli_hello(pid_t pid);
+/* 1 if pid said "hello" recently (the vigil CLI). */
+int tamper_cli_known(pid_t pid);
 void tamper_signal(int sig, pid_t pid, uid_t uid);
+/* Another program holds a state file open; a state file (name "" for
+ * the directory itself) deleted or renamed away; a snapshot gone. */
+void tamper_state(const struct actor *a, const char *path);
+void tamper_state_gone(const char *dir, const char *name, const char *what);
+void tamper_snapshot(const char *snap, const char *tree);
+/* The guard thread (guard.c): STATE_DIR watched with inotify, snapshots
+ * listed every snapshot_poll seconds (snapshot.c). */
+int guard_start(const char *state_dir);
+void guard_stop(void);
+/* List the btrfs snapshots of the protected filesystems; alert on those
+ * gone since the last call.  Returns how many went. */
+int snapshot_scan(void);
+void snapshot_forget(void);
 void tamper_unclean(pid_t previous);
 /* The small incident-like JSON document a warning carries to the SIEM
  * (malloc'd, or NULL). */

@@ -27,6 +27,6 @@ run ./canary.sh ext4
 run ./canary.sh xfs
 run ./execblock.sh ext4
 run ./massread.sh ext4
-run ./tamper.sh ext4
+for fs in ext4 btrfs; do run ./tamper.sh $fs; done
 echo "integration: $total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]
