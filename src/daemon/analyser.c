@@ -133,7 +133,8 @@ static void
 run_modified(struct job *j)
 {
 	int b = vault_open_version(j->t->vault, j->vid);
-	int a = j->kind == JOB_MODIFIED ? open_inode(j->dev, j->ino) : -1;
+	int a = j->kind == JOB_MODIFIED ? open_inode(j->dev, j->ino) :
+	    held_fd_at(j->t, j->path);
 	if (a < 0)
 		a = tree_open(j->t, j->path, O_RDONLY | O_NONBLOCK | O_NOATIME);
 	struct stat st;
@@ -161,7 +162,9 @@ run_deleted(struct job *j)
 		return;
 	}
 	int b = vault_open_version(j->t->vault, j->vid);
-	int a = tree_open(j->t, repl, O_RDONLY | O_NONBLOCK | O_NOATIME);
+	int a = held_fd_at(j->t, repl);
+	if (a < 0)
+		a = tree_open(j->t, repl, O_RDONLY | O_NONBLOCK | O_NOATIME);
 	struct stat st;
 	struct analysis an;
 	if (b >= 0 && a >= 0 && fstat(a, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -180,7 +183,9 @@ run_newfile(struct job *j)
 {
 	const char *base = strrchr(j->path, '/');
 	base = base ? base + 1 : j->path;
-	int fd = tree_open(j->t, j->path, O_RDONLY | O_NONBLOCK | O_NOATIME);
+	int fd = held_fd_at(j->t, j->path);
+	if (fd < 0)
+		fd = tree_open(j->t, j->path, O_RDONLY | O_NONBLOCK | O_NOATIME);
 	if (fd < 0)
 		return;
 	struct stat st;

@@ -106,8 +106,9 @@ void notify_stop(void);
 uint64_t notify_retire(struct tree *t, uint64_t ino, const char *path,
     const char *reason, uint64_t actor_id);
 /* Wait (at most until deadline, CLOCK_MONOTONIC) until events already
- * queued on the notification group have been handled. */
-void notify_catch_up(int64_t deadline_ns);
+ * queued on the notification group have been handled; give up early
+ * once *stop is set (stop may be NULL). */
+void notify_catch_up(int64_t deadline_ns, const int *stop);
 /* Open path (absolute, inside t) beneath t's root, never following a
  * symlink. */
 int tree_open(struct tree *t, const char *path, int flags);
@@ -131,6 +132,11 @@ void respond_stop(void);
 /* hold.c */
 int hold_inode(struct tree *t, int fd, int take, const struct stat *st,
     const char *path);
+/* A readable fd (a dup of the held one) on the inode now at path, or -1
+ * when vigild holds none.  The lookup is an O_PATH open, which raises no
+ * fanotify event: vigild's own reads of protected files (analysis, new
+ * names) then cost the permission reader nothing. */
+int held_fd_at(struct tree *t, const char *path);
 int hold_open_at(struct tree *t, int dirfd, const char *name,
     const char *path);
 void hold_sweep_orphans(void);

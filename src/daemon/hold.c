@@ -79,6 +79,25 @@ hold_inode(struct tree *t, int fd, int take, const struct stat *st,
 }
 
 int
+held_fd_at(struct tree *t, const char *path)
+{
+	int pfd = tree_open(t, path, O_PATH);
+	if (pfd < 0)
+		return -1;
+	struct stat st;
+	int fd = -1;
+	if (fstat(pfd, &st) == 0 && S_ISREG(st.st_mode)) {
+		index_lock();
+		struct ient *e = index_by_ino(st.st_dev, st.st_ino);
+		if (e && e->held_fd >= 0)
+			fd = fcntl(e->held_fd, F_DUPFD_CLOEXEC, 0);
+		index_unlock();
+	}
+	close(pfd);
+	return fd;
+}
+
+int
 hold_open_at(struct tree *t, int dirfd, const char *name, const char *path)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |

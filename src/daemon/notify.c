@@ -180,7 +180,14 @@ full_path(const struct dname *d, char *out, size_t len)
 static void
 hold_path(struct tree *t, const char *path)
 {
-	int fd = tree_open(t, path, O_RDONLY | O_NONBLOCK | O_NOATIME);
+	/* most new files were held by the permission path already, when
+	 * their creator opened them: then no open (and no event) here */
+	int fd = held_fd_at(t, path);
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	fd = tree_open(t, path, O_RDONLY | O_NONBLOCK | O_NOATIME);
 	if (fd < 0)
 		return;
 	struct stat st;
@@ -430,7 +437,7 @@ notify_main(void *arg)
 }
 
 void
-notify_catch_up(int64_t deadline_ns)
+notify_catch_up(int64_t deadline_ns, const int *stop)
 {
 	int pending = 0;
 	if (ioctl(D.notif_fd, FIONREAD, &pending) < 0 || pending <= 0)
@@ -438,7 +445,8 @@ notify_catch_up(int64_t deadline_ns)
 	/* the batch being handled now may predate those bytes: wait for
 	 * the one after it, or for an empty queue after one more batch */
 	unsigned long s0 = atomic_load(&batches_done);
-	while (mono_ns() < deadline_ns && !atomic_load(&D.stopping)) {
+	while (mono_ns() < deadline_ns && !atomic_load(&D.stopping) &&
+	    !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED))) {
 		unsigned long s = atomic_load(&batches_done);
 		if (s >= s0 + 2)
 			return;

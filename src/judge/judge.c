@@ -722,7 +722,8 @@ freeze_locked(struct jgroup *g)
 	if (nm > 0 || !is_vigild_ancestor(g->root))
 		contain_freeze(&g->frozen, root, m, nm);
 	g->contained_ns = now_ns();
-	g->contained = 1;
+	/* read without the lock by a worker waiting in catch_up */
+	__atomic_store_n(&g->contained, 1, __ATOMIC_RELAXED);
 }
 
 /* Called with J.mu held after any indicator changed. */
@@ -855,7 +856,7 @@ must_wait_locked(struct jgroup *g, int counted, int64_t now)
 
 enum admit
 judge_admit(const struct actor *a, int counted, uint64_t dev, uint64_t ino,
-    int64_t deadline_ns, void (*catch_up)(int64_t))
+    int64_t deadline_ns, void (*catch_up)(int64_t, const int *))
 {
 	struct jgroup *g = lock_group(a);
 	if (g == NULL)
@@ -871,7 +872,7 @@ judge_admit(const struct actor *a, int counted, uint64_t dev, uint64_t ino,
 		/* a close-write of this group may still sit unread in the
 		 * notification queue: let the notify thread take it first */
 		pthread_mutex_unlock(&J.mu);
-		catch_up(until);
+		catch_up(until, &g->contained);
 		pthread_mutex_lock(&J.mu);
 	}
 	int waited = 0;
@@ -905,6 +906,17 @@ judge_needs_worker(const struct actor *a)
 	/* unlocked reads: a stale answer only moves an open between the
 	 * fast path and a worker, both of which are correct */
 	return g->contained || (g->score > 0 && g->jobs > 0);
+}
+
+int
+judge_quiet(const struct actor *a)
+{
+	if (a == NULL)
+		return 1;
+	struct jgroup *g = atomic_load(&((struct actor *)a)->group);
+	/* no group yet: a new process of a contained tree is found only by
+	 * judge_admit(), so let a worker ask it */
+	return g != NULL && !g->contained && g->score == 0;
 }
 
 /* ---- notification / analysis path ---- */

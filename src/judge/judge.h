@@ -44,13 +44,19 @@ int judge_allowed(const struct actor *a);
  * content, which will be analysed).  May wait,
  * at most until deadline_ns (CLOCK_MONOTONIC), for the group's analysis
  * to catch up.  `catch_up` lets the judge wait for the notification
- * thread to drain events already queued (notify.c). */
+ * thread to drain events already queued (notify.c); it gives up as soon
+ * as *stop (the group's contained flag) is set, so that an opener of a
+ * group frozen meanwhile is answered at once. */
 enum admit judge_admit(const struct actor *a, int counted,
     uint64_t dev, uint64_t ino, int64_t deadline_ns,
-    void (*catch_up)(int64_t deadline_ns));
+    void (*catch_up)(int64_t deadline_ns, const int *stop));
 /* Cheap check for the reader's fast path: must this read-only open go to
  * a worker (contained group, or a suspicious group with work pending)? */
 int judge_needs_worker(const struct actor *a);
+/* Cheap check for a write open of an empty file on the fast path: 1 when
+ * the judge has nothing to say (the actor's group is known, not contained
+ * and has a zero score), so judge_admit() would allow it at once. */
+int judge_quiet(const struct actor *a);
 
 /* ---- notification / analysis path ---- */
 void judge_closed(const struct actor *a, uint64_t dev, uint64_t ino);

@@ -105,7 +105,9 @@ while read -r beh mode; do
 	touched=$(inc_field "$SD" "$id" files_touched)
 	check "$beh: files touched before containment ($touched) <= 10" test "${touched:-99}" -le 10
 	if [ "$mode" = manual ]; then
-		st=$(proc_state $RP)
+		# an open already waiting in vigild when the freeze came is
+		# answered first (DENY); until then the process shows D
+		for _ in $(seq 10); do st=$(proc_state $RP); [ "$st" = D ] || break; sleep 0.1; done
 		check "$beh: simulator frozen (state ${st:-gone})" test "$st" = T
 		"$VIGIL" --state-dir "$SD" rollback "$id" >"$T/rb$n.log" 2>&1
 		check "$beh: vigil rollback exits 0" test $? -eq 0
