@@ -13,7 +13,9 @@
 #include "../common/log.h"
 #include "../common/util.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -47,6 +49,30 @@ actor_cache_init(uint64_t first_id, actor_new_cb cb, void *arg)
 	C.next_id = first_id;
 	C.cb = cb;
 	C.cb_arg = arg;
+}
+
+int
+actor_fd_links(pid_t pid, int (*fn)(const char *link, void *arg), void *arg)
+{
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(p);
+	if (d == NULL)
+		return 0;
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char l[PATH_MAX];
+		ssize_t k = readlinkat(dirfd(d), e->d_name, l, sizeof l - 1);
+		if (k <= 0)
+			continue;
+		l[k] = '\0';
+		rc = fn(l, arg);
+	}
+	closedir(d);
+	return rc;
 }
 
 ssize_t

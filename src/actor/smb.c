@@ -16,12 +16,12 @@
  * strings or logged), or signal anything (contain/ does that).
  */
 #define _GNU_SOURCE
+#include "actor.h"
 #include "smb.h"
 #include "../common/log.h"
 #include "../common/util.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -136,28 +136,28 @@ smb_parse_net_tcp(const char *buf, const unsigned long *inodes,
 	return -1;
 }
 
+struct inodes {
+	unsigned long *ino;
+	size_t n, max;
+};
+
+static int
+add_socket(const char *link, void *arg)
+{
+	struct inodes *s = arg;
+	unsigned long i;
+	if (sscanf(link, "socket:[%lu]", &i) == 1)
+		s->ino[s->n++] = i;
+	return s->n >= s->max;
+}
+
 static size_t
 socket_inodes(pid_t pid, unsigned long *ino, size_t max)
 {
-	char p[64];
-	snprintf(p, sizeof p, "/proc/%d/fd", (int)pid);
-	DIR *d = opendir(p);
-	if (d == NULL)
-		return 0;
-	size_t n = 0;
-	struct dirent *e;
-	while (n < max && (e = readdir(d)) != NULL) {
-		char l[64];
-		ssize_t k = readlinkat(dirfd(d), e->d_name, l, sizeof l - 1);
-		if (k <= 0)
-			continue;
-		l[k] = '\0';
-		unsigned long i;
-		if (sscanf(l, "socket:[%lu]", &i) == 1)
-			ino[n++] = i;
-	}
-	closedir(d);
-	return n;
+	struct inodes s = { ino, 0, max };
+	if (max > 0)
+		actor_fd_links(pid, add_socket, &s);
+	return s.n;
 }
 
 int

@@ -252,3 +252,21 @@ sha256_hex(const void *buf, size_t len, char hex[65])
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	return 0;
 }
+
+void
+pidset_add(struct pidset *s, int pid)
+{
+	s->e[s->n % PIDSET_N].pid = pid;
+	s->e[s->n % PIDSET_N].t = now_ns();
+	s->n++;
+}
+
+int
+pidset_has(const struct pidset *s, int pid, int64_t ttl_ns)
+{
+	int64_t now = now_ns();
+	for (unsigned i = 0; i < PIDSET_N && i < s->n; i++)
+		if (s->e[i].pid == pid && now - s->e[i].t < ttl_ns)
+			return 1;
+	return 0;
+}

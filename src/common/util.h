@@ -17,6 +17,16 @@
 int64_t now_ns(void);          /* CLOCK_REALTIME in ns */
 int64_t mono_ns(void);         /* CLOCK_MONOTONIC in ns */
 
+/* The last PIDSET_N pids added, each with the time (now_ns) it was added;
+ * the caller locks.  A pid is "in" for ttl_ns after it was added. */
+#define PIDSET_N 64
+struct pidset {
+	struct { int pid; int64_t t; } e[PIDSET_N];
+	unsigned n;
+};
+void pidset_add(struct pidset *s, int pid);
+int pidset_has(const struct pidset *s, int pid, int64_t ttl_ns);
+
 /* Parse "2026-11-24T10:00:00[Z]", "2026-11-24 10:00", "@<epoch>",
  * or a relative age "-90s", "-15m", "-2h", "-3d".  Local time unless Z. */
 int parse_time(const char *s, int64_t *out_ns);

@@ -115,25 +115,11 @@ verdict(const struct job *j, const char *path, const struct analysis *an)
 	judge_file(j->a, path, an);
 }
 
-/* The inode itself, through the fd vigild holds on it: the writer may
- * have renamed it (x -> x.locked) before this job runs. */
-static int
-open_inode(uint64_t dev, uint64_t ino)
-{
-	int fd = -1;
-	index_lock();
-	struct ient *e = index_by_ino(dev, ino);
-	if (e && e->held_fd >= 0)
-		fd = fcntl(e->held_fd, F_DUPFD_CLOEXEC, 0);
-	index_unlock();
-	return fd;
-}
-
 static void
 run_modified(struct job *j)
 {
 	int b = vault_open_version(j->t->vault, j->vid);
-	int a = j->kind == JOB_MODIFIED ? open_inode(j->dev, j->ino) :
+	int a = j->kind == JOB_MODIFIED ? held_dup(j->dev, j->ino) :
 	    held_fd_at(j->t, j->path);
 	if (a < 0)
 		a = tree_open(j->t, j->path, O_RDONLY | O_NONBLOCK | O_NOATIME);

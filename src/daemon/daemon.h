@@ -137,6 +137,8 @@ int hold_inode(struct tree *t, int fd, int take, const struct stat *st,
  * fanotify event: vigild's own reads of protected files (analysis, new
  * names) then cost the permission reader nothing. */
 int held_fd_at(struct tree *t, const char *path);
+/* The same for an inode by number: the writer may have renamed it. */
+int held_dup(uint64_t dev, uint64_t ino);
 int hold_open_at(struct tree *t, int dirfd, const char *name,
     const char *path);
 void hold_sweep_orphans(void);

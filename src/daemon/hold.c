@@ -79,6 +79,18 @@ hold_inode(struct tree *t, int fd, int take, const struct stat *st,
 }
 
 int
+held_dup(uint64_t dev, uint64_t ino)
+{
+	int fd = -1;
+	index_lock();
+	struct ient *e = index_by_ino(dev, ino);
+	if (e && e->held_fd >= 0)
+		fd = fcntl(e->held_fd, F_DUPFD_CLOEXEC, 0);
+	index_unlock();
+	return fd;
+}
+
+int
 held_fd_at(struct tree *t, const char *path)
 {
 	int pfd = tree_open(t, path, O_PATH);
@@ -86,13 +98,8 @@ held_fd_at(struct tree *t, const char *path)
 		return -1;
 	struct stat st;
 	int fd = -1;
-	if (fstat(pfd, &st) == 0 && S_ISREG(st.st_mode)) {
-		index_lock();
-		struct ient *e = index_by_ino(st.st_dev, st.st_ino);
-		if (e && e->held_fd >= 0)
-			fd = fcntl(e->held_fd, F_DUPFD_CLOEXEC, 0);
-		index_unlock();
-	}
+	if (fstat(pfd, &st) == 0 && S_ISREG(st.st_mode))
+		fd = held_dup(st.st_dev, st.st_ino);
 	close(pfd);
 	return fd;
 }

@@ -47,7 +47,6 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#define SEEN_PIDS 64
 #define SEEN_TTL_NS (600LL * 1000000000LL)   /* alert again after 10 min */
 
 static struct {
@@ -57,8 +56,7 @@ static struct {
 	int wd;
 	char dir[PATH_MAX];
 	size_t dirlen;
-	struct { pid_t pid; int64_t t; } seen[SEEN_PIDS];
-	unsigned nseen;
+	struct pidset seen;    /* told about: guard thread only */
 } G = { .ifd = -1, .wd = -1 };
 
 
@@ -66,46 +64,23 @@ static struct {
 static int
 already_told(pid_t pid)
 {
-	int64_t now = now_ns();
-	for (unsigned i = 0; i < SEEN_PIDS && i < G.nseen; i++)
-		if (G.seen[i].pid == pid && now - G.seen[i].t < SEEN_TTL_NS)
-			return 1;
-	G.seen[G.nseen % SEEN_PIDS].pid = pid;
-	G.seen[G.nseen % SEEN_PIDS].t = now;
-	G.nseen++;
+	if (pidset_has(&G.seen, pid, SEEN_TTL_NS))
+		return 1;
+	pidset_add(&G.seen, pid);
 	return 0;
 }
 
-/* The first file under STATE_DIR that pid holds open, into out; 1 if any.
- * The links are the kernel's, but the names in them are whatever files
- * were called: compared as bytes, never parsed. */
+/* A file under STATE_DIR, but vigild.pid (meant to be read by service
+ * managers and monitors): the link's text compared as bytes, never
+ * parsed.  Copies it to the caller's buffer (arg). */
 static int
-holds_state_file(pid_t pid, char *out, size_t len)
+state_file(const char *link, void *arg)
 {
-	char fdp[64];
-	snprintf(fdp, sizeof fdp, "/proc/%d/fd", (int)pid);
-	DIR *d = opendir(fdp);
-	if (d == NULL)
+	if (strncmp(link, G.dir, G.dirlen) != 0 || link[G.dirlen] != '/' ||
+	    strcmp(link + G.dirlen, "/vigild.pid") == 0)
 		return 0;
-	int found = 0;
-	struct dirent *e;
-	while (!found && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		char l[PATH_MAX];
-		ssize_t n = readlinkat(dirfd(d), e->d_name, l, sizeof l - 1);
-		if (n <= 0)
-			continue;
-		l[n] = '\0';
-		if ((size_t)n > G.dirlen && strncmp(l, G.dir, G.dirlen) == 0 &&
-		    l[G.dirlen] == '/' && strcmp(l + G.dirlen,
-		    "/vigild.pid") != 0) {
-			snprintf(out, len, "%s", l);
-			found = 1;
-		}
-	}
-	closedir(d);
-	return found;
+	snprintf(arg, PATH_MAX, "%s", link);
+	return 1;
 }
 
 /* Someone opened a state file: who holds one now? */
@@ -124,7 +99,7 @@ scan_holders(void)
 			continue;
 		pid_t pid = (pid_t)v;
 		char path[PATH_MAX];
-		if (!holds_state_file(pid, path, sizeof path) ||
+		if (!actor_fd_links(pid, state_file, path) ||
 		    tamper_cli_known(pid))
 			continue;
 		const struct actor *a = actor_from_pid(pid);

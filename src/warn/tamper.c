@@ -48,33 +48,25 @@ tell_plain(const char *msg, pid_t pid, const char *exe)
 	free(d);
 }
 
-/* Recent "hello"s. A pid announced within CLI_TTL_NS counts as the CLI;
+/* Recent "hello"s.  A pid announced within CLI_TTL_NS counts as the CLI;
  * the window is short so that a reused pid is unlikely to inherit it. */
-#define CLI_PIDS   32
 #define CLI_TTL_NS (600LL * 1000000000LL)
-static struct { pid_t pid; int64_t t; } cli[CLI_PIDS];
-static unsigned ncli;
+static struct pidset cli;
 static pthread_mutex_t cli_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void
 tamper_cli_hello(pid_t pid)
 {
 	pthread_mutex_lock(&cli_mu);
-	cli[ncli % CLI_PIDS].pid = pid;
-	cli[ncli % CLI_PIDS].t = now_ns();
-	ncli++;
+	pidset_add(&cli, pid);
 	pthread_mutex_unlock(&cli_mu);
 }
 
 int
 tamper_cli_known(pid_t pid)
 {
-	int64_t now = now_ns();
-	int yes = 0;
 	pthread_mutex_lock(&cli_mu);
-	for (unsigned i = 0; i < CLI_PIDS && i < ncli; i++)
-		if (cli[i].pid == pid && now - cli[i].t < CLI_TTL_NS)
-			yes = 1;
+	int yes = pidset_has(&cli, pid, CLI_TTL_NS);
 	pthread_mutex_unlock(&cli_mu);
 	return yes;
 }
