@@ -35,21 +35,53 @@ static int rrunning;
 static pthread_mutex_t rmu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t rcv = PTHREAD_COND_INITIALIZER;
 
+/* perm.c skips preserving a file whose ctime and size match the content
+ * it last preserved (ient.pres_*).  Once that version is evicted the
+ * content is no longer kept: the next write-open must preserve it again. */
+static void
+forget_preserved(sqlite3 *db, uint64_t id)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT dev, ino FROM versions WHERE id=?",
+	    -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		uint64_t dev = (uint64_t)sqlite3_column_int64(st, 0);
+		uint64_t ino = (uint64_t)sqlite3_column_int64(st, 1);
+		index_lock();
+		struct ient *e = index_by_ino(dev, ino);
+		if (e && e->pres_vid == id)
+			e->pres_ctime = -1;
+		index_unlock();
+	}
+	sqlite3_finalize(st);
+}
+
 static void
 evict(sqlite3 *db, struct tree *t, uint64_t id, int64_t created, int young)
 {
+	forget_preserved(db, id);
 	if (vault_remove_version(t->vault, id) < 0 && errno != ENOENT) {
 		log_warn("evict version %llu", (unsigned long long)id);
 		return;
 	}
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "UPDATE versions SET evicted=? WHERE id=?",
-	    -1, &st, NULL) == SQLITE_OK) {
+	int rc = sqlite3_prepare_v2(db, "UPDATE versions SET evicted=? WHERE "
+	    "id=?", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, now_ns());
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)id);
-		sqlite3_step(st);
+		rc = sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		/* the file is gone but the row is not marked: the next pass
+		 * retries (ENOENT above) and counts it then, once */
+		log_warnx("evict version %llu: %s", (unsigned long long)id,
+		    sqlite3_errmsg(db));
+		return;
+	}
 	atomic_fetch_add(&D.c.evicted, 1);
 	if (young) {
 		atomic_fetch_add(&D.c.evicted_young, 1);
@@ -116,14 +148,23 @@ enforce(sqlite3 *db)
 		    "ORDER BY created LIMIT 4096", -1, &st, NULL) != SQLITE_OK)
 			continue;
 		sqlite3_bind_int(st, 1, t->id);
-		while (used > budget && sqlite3_step(st) == SQLITE_ROW) {
-			uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
-			int64_t cr = sqlite3_column_int64(st, 1);
+		/* choose first, evict after the SELECT is finalized: an UPDATE
+		 * while it is still open runs in its read snapshot, which fails
+		 * with SQLITE_BUSY_SNAPSHOT once the journal writer committed */
+		static struct { uint64_t id; int64_t created; } vic[4096];
+		int nv = 0;
+		while (used > budget && nv < 4096 &&
+		    sqlite3_step(st) == SQLITE_ROW) {
+			vic[nv].id = (uint64_t)sqlite3_column_int64(st, 0);
+			vic[nv].created = sqlite3_column_int64(st, 1);
 			uint64_t b = (uint64_t)sqlite3_column_int64(st, 2);
-			evict(db, t, id, cr, cr >= cutoff);
+			nv++;
 			used = used > b ? used - b : 0;
 		}
 		sqlite3_finalize(st);
+		for (int k = 0; k < nv; k++)
+			evict(db, t, vic[k].id, vic[k].created,
+			    vic[k].created >= cutoff);
 	}
 }
 

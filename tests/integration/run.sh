@@ -17,6 +17,7 @@ run ./badinput.sh
 for fs in ext4 xfs btrfs; do run ./primitives.sh $fs; done
 run ./crash.sh ext4
 run ./crash.sh xfs
+run ./retention.sh ext4
 run ./failopen.sh
 run ./detect.sh ext4
 run ./detect.sh xfs
