@@ -13,6 +13,10 @@
 #   fio      4 KiB random writes into a 1 GiB file       goal <= 1.5x
 #   outside  open+read of files outside the tree, same fs  goal <= 1.05x
 #   openlat  permission-event latency p50/p99 (open+close, as the opener sees it)
+#   bigopen  how long open(O_RDWR) + one 4 KiB write + close of a 1 GiB file
+#            waits: without vigild, with a whole-file pre-image
+#            (range_preimage_min = 0), and with a range pre-image (the
+#            default on ext4 with Linux 6.14+); not in the default set
 # Also reported per workload: vigild RSS and CPU seconds, and for the
 # writing workloads the journal bytes per byte overwritten.
 set -uo pipefail
@@ -204,9 +208,41 @@ PY
 	RESULTS+=("| openlat | $fs | $b | - | - | read: $r; write: $w | handling mean ${avg} µs | $rss | $cpu | - |")
 }
 
+# ---- the wait of a write-open of a large file ----
+bigopen_once() { # prints ms for open O_RDWR + 4 KiB pwrite + close of a fresh 1 GiB file
+	rm -f "$T/mnt/share/big.img"
+	head -c 1G /dev/urandom >"$T/mnt/share/big.img"; sync
+	python3 - "$T/mnt/share/big.img" <<'PY'
+import os, sys, time
+t = time.monotonic()
+fd = os.open(sys.argv[1], os.O_RDWR)
+os.pwrite(fd, b"w" * 4096, 512 << 20)
+os.close(fd)
+print("%.1f" % ((time.monotonic() - t) * 1000))
+PY
+}
+bigopen_report() {
+	local fs=$1 b w r
+	fresh_fs "$fs"
+	b=$(for _ in $(seq "$REPS"); do bigopen_once; done | median)
+	fresh_fs "$fs"
+	printf 'detect = off\nrange_preimage_min = 0\n' >"$T/whole.conf"
+	"$VIGILD" --foreground --protect "$T/mnt/share" --state-dir "$T/state" -c "$T/whole.conf" >>"$T/vigild.log" 2>&1 &
+	VPID=$!; for _ in $(seq 100); do "$VIGIL" --state-dir "$T/state" status >/dev/null 2>&1 && break; sleep 0.1; done
+	w=$(for _ in $(seq "$REPS"); do bigopen_once; done | median)
+	stop_vigild; fresh_fs "$fs"
+	start_vigild off
+	r=$(for _ in $(seq "$REPS"); do bigopen_once; done | median)
+	stop_vigild
+	echo "bigopen $fs  open+write+close of a 1 GiB file: without vigild ${b} ms, whole pre-image ${w} ms, range pre-image ${r} ms"
+	RESULTS+=("| bigopen | $fs | ${b} ms | whole pre-image ${w} ms | - | range pre-image ${r} ms | - | - | - | - |")
+}
+
 for fs in $FSLIST; do
 	for w in ${ONLY//,/ }; do
-		if [ "$w" = openlat ]; then openlat_report "$fs"; else timed "$fs" "$w"; fi
+		if [ "$w" = openlat ]; then openlat_report "$fs"
+		elif [ "$w" = bigopen ]; then bigopen_report "$fs"
+		else timed "$fs" "$w"; fi
 	done
 done
 

@@ -94,6 +94,12 @@ struct analysis {
  * neither file could be read. */
 int analyse_pair(int before_fd, int after_fd, uint64_t budget,
     struct analysis *out);
+/* The same, calling fill(ctx, off, len) before each read of the
+ * before-version: a range pre-image still filling (daemon/range.c) gets
+ * just the parts the comparison reads. */
+typedef void analyse_fill_fn(void *ctx, uint64_t off, uint64_t len);
+int analyse_pair_fill(int before_fd, analyse_fill_fn *fill, void *ctx,
+    int after_fd, uint64_t budget, struct analysis *out);
 /* A file was deleted and `new_fd` appeared beside it (e.g. x.pdf ->
  * x.pdf.gz or x.pdf.WNCRY): was the content destroyed (R_REPLACED), or
  * transformed by a real tool (gzip, zstd, 7z, gpg ...)? */

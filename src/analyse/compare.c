@@ -128,6 +128,8 @@ struct src {
 	int fd;
 	uint64_t size;
 	int err;
+	analyse_fill_fn *fill;      /* called before each read, or NULL */
+	void *fill_ctx;
 };
 
 /* What the block comparison found. */
@@ -164,6 +166,8 @@ src_read(struct src *s, uint64_t off, size_t len, uint8_t *buf,
 		*out = s->mem + off;
 		return len;
 	}
+	if (s->fill != NULL)
+		s->fill(s->fill_ctx, off, len);
 	while (got < len) {
 		ssize_t r = pread(s->fd, buf + got, len - got,
 		    (off_t)(off + got));
@@ -856,8 +860,17 @@ int
 analyse_pair(int before_fd, int after_fd, uint64_t budget,
     struct analysis *out)
 {
+	return analyse_pair_fill(before_fd, NULL, NULL, after_fd, budget, out);
+}
+
+int
+analyse_pair_fill(int before_fd, analyse_fill_fn *fill, void *ctx,
+    int after_fd, uint64_t budget, struct analysis *out)
+{
 	struct src b, a;
 	int rb = src_open(&b, before_fd), ra = src_open(&a, after_fd);
+	b.fill = fill;
+	b.fill_ctx = ctx;
 
 	memset(out, 0, sizeof *out);
 	if (rb != 0 && ra != 0)

@@ -8,6 +8,9 @@
  *             children of every protected directory.  The event carries an
  *             fd to the file, and the blocked thread's id, whose open flags
  *             tell reads from writes (intent.c).
+ *             Where the vault cannot reflink (ext4) and the kernel has
+ *             FAN_PRE_ACCESS (6.14+), also that: the range pre-images of
+ *             large files (daemon/range.c) stand on it.
  *   notif_fd  FAN_REPORT_DFID_NAME|FID|TARGET_FID|PIDFD: create, delete,
  *             rename and close-write on the same directories.
  * Marks are inode marks with FAN_EVENT_ON_CHILD placed on each directory,
@@ -59,6 +62,7 @@ capture_init(char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
+
 	D.notif_fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC |
 	    FAN_NONBLOCK | FAN_REPORT_DFID_NAME | FAN_REPORT_FID |
 	    FAN_REPORT_TARGET_FID | FAN_REPORT_PIDFD | FAN_UNLIMITED_QUEUE |
@@ -108,12 +112,33 @@ capture_watch_vault(int dirfd, const char *path, struct tree *t)
 	return 0;
 }
 
+/* Does the kernel report FAN_PRE_ACCESS (6.14+)?  Asked once, before any
+ * event thread runs, with a throw-away group on a protected directory. */
+void
+capture_probe_pre_access(int dirfd)
+{
+	int g = fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC, O_RDONLY);
+	D.range_on = g >= 0 && fanotify_mark(g, FAN_MARK_ADD, FAN_PRE_ACCESS |
+	    FAN_EVENT_ON_CHILD, dirfd, NULL) == 0;
+	if (g >= 0)
+		close(g);
+	if (!D.range_on && D.cfg.range_preimage_min > 0)
+		log_info("fanotify: no FAN_PRE_ACCESS (needs Linux 6.14): "
+		    "writes to large files on ext4 wait for a whole copy");
+}
+
+static int
+mark_perm(int dirfd, struct tree *t)
+{
+	uint64_t mask = PERM_MASK | (range_enabled(t) ? FAN_PRE_ACCESS : 0);
+	return fanotify_mark(D.perm_fd, FAN_MARK_ADD, mask, dirfd, NULL);
+}
+
 int
 capture_mark_dir(int dirfd, const char *path, struct tree *t)
 {
-	if (fanotify_mark(D.perm_fd, FAN_MARK_ADD, PERM_MASK, dirfd, NULL) <
-	    0 || fanotify_mark(D.notif_fd, FAN_MARK_ADD, NOTIF_MASK, dirfd,
-	    NULL) < 0) {
+	if (mark_perm(dirfd, t) < 0 || fanotify_mark(D.notif_fd, FAN_MARK_ADD,
+	    NOTIF_MASK, dirfd, NULL) < 0) {
 		atomic_fetch_add(&D.c.mark_failed, 1);
 		store_alert(LOG_LVL_CRIT, "mark-failed", "cannot watch %s: %s"
 		    " (files there are NOT protected)", path, strerror(errno));

@@ -98,3 +98,36 @@ intent_parse(const char *line, pid_t tid, intent_fetch_fn fetch)
 		return INTENT_UNKNOWN;
 	}
 }
+
+enum pre_kind
+intent_pre_kind(const char *line)
+{
+	char *end;
+	long nr = strtol(line, &end, 10);
+	if (end == line)
+		return PRE_TO_END;     /* "running", empty: assume the worst */
+	switch (nr) {
+	case SYS_read:
+	case SYS_pread64:
+	case SYS_readv:
+	case SYS_preadv:
+#ifdef SYS_preadv2
+	case SYS_preadv2:
+#endif
+		return PRE_READ;
+	case SYS_write:
+	case SYS_pwrite64:
+	case SYS_writev:
+	case SYS_pwritev:
+#ifdef SYS_pwritev2
+	case SYS_pwritev2:
+#endif
+	case SYS_mmap:
+		return PRE_RANGE;
+	default:
+		/* truncate, ftruncate, fallocate (a punched hole or a
+		 * collapsed range reaches past the reported page), copies
+		 * and splices, io_uring, kernel threads */
+		return PRE_TO_END;
+	}
+}

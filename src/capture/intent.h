@@ -25,6 +25,14 @@ typedef int (*intent_fetch_fn)(pid_t tid, unsigned long addr,
 enum intent intent_parse(const char *line, pid_t tid, intent_fetch_fn fetch);
 int intent_fetch_mem(pid_t tid, unsigned long addr, unsigned long long *flags);
 const char *intent_name(enum intent i);
+
+/* A FAN_PRE_ACCESS event reports the page range about to be read or
+ * written, not which.  The blocked thread's syscall says: a read needs
+ * nothing, a write or shared mmap needs its range preserved, and anything
+ * else (a truncate reports only the page at the new size) everything from
+ * the range's start to the end of the file. */
+enum pre_kind { PRE_READ = 0, PRE_RANGE = 1, PRE_TO_END = 2 };
+enum pre_kind intent_pre_kind(const char *line);
 int intent_is_destructive(enum intent i);
 
 #endif

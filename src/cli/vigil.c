@@ -276,6 +276,9 @@ cmd_restore(int argc, char **argv)
 		return 2;
 	}
 	o.path = argv[optind];
+	/* versions still filling (range pre-images) are completed first */
+	char buf[256];
+	ctl_call("flush", buf, sizeof buf);
 	sqlite3 *db = open_db();
 	int rc = restore_run(db, &o, stdout);
 	sqlite3_close(db);

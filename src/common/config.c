@@ -34,6 +34,8 @@ config_defaults(struct config *c)
 	    CONFIG_DEFAULT_STATE_DIR);
 	c->perm_timeout_ms = 5000;
 	c->workers = 4;
+	c->range_preimage_min = 64ULL << 20;
+	c->range_fill_rate = 0;
 	c->retention_days = 7;
 	c->vault_budget_pct = 20;
 	c->retention_interval = 60;
@@ -431,6 +433,27 @@ apply(struct config *c, const char *key, const char *v, char *msg, size_t len)
 		return set_uint(v, 10, 600000, &c->perm_timeout_ms, msg, len);
 	if (strcmp(key, "workers") == 0)
 		return set_uint(v, 1, 64, &c->workers, msg, len);
+	if (strcmp(key, "range_preimage_min") == 0) {
+		if (strcmp(v, "0") == 0 || strcmp(v, "off") == 0) {
+			c->range_preimage_min = 0;
+			return 0;
+		}
+		if (parse_size(v, &c->range_preimage_min) < 0 ||
+		    c->range_preimage_min < 65536) {
+			snprintf(msg, len, "expected a size of at least 64K "
+			    "(K, M, G suffixes), or 0 for off");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "range_fill_rate") == 0) {
+		if (parse_size(v, &c->range_fill_rate) < 0) {
+			snprintf(msg, len, "expected bytes per second (K, M, G "
+			    "suffixes), or 0 for as fast as the disk allows");
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(key, "retention_days") == 0)
 		return set_uint(v, 0, 3650, &c->retention_days, msg, len);
 	if (strcmp(key, "retention_interval") == 0)

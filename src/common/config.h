@@ -32,6 +32,8 @@ struct config {
 	char vault_dir[PATH_MAX];      /* "" means auto */
 	unsigned perm_timeout_ms;
 	unsigned workers;
+	uint64_t range_preimage_min;   /* bytes; 0 = whole-file pre-images */
+	uint64_t range_fill_rate;      /* bytes/s of background fill, 0 = any */
 	unsigned retention_days;
 	uint64_t vault_budget_bytes;   /* used when vault_budget_pct == 0 */
 	unsigned vault_budget_pct;

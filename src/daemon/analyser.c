@@ -116,6 +116,12 @@ verdict(const struct job *j, const char *path, const struct analysis *an)
 }
 
 static void
+fill_version(void *ctx, uint64_t off, uint64_t len)
+{
+	range_fill_span(*(const uint64_t *)ctx, off, len);
+}
+
+static void
 run_modified(struct job *j)
 {
 	int b = vault_open_version(j->t->vault, j->vid);
@@ -127,9 +133,10 @@ run_modified(struct job *j)
 	struct analysis an;
 	if (b >= 0 && a >= 0 && fstat(a, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (j->kind == JOB_REPLACED || (uint64_t)st.st_ino == j->ino)) {
+		/* a range pre-image still filling gets the parts read */
 		int rc = j->kind == JOB_REPLACED ?
 		    analyse_replacement(b, a, 0, &an) :
-		    analyse_pair(b, a, 0, &an);
+		    analyse_pair_fill(b, fill_version, &j->vid, a, 0, &an);
 		if (rc == 0)
 			verdict(j, j->path, &an);
 	}

@@ -55,8 +55,10 @@ status_json(FILE *f)
 		json_str(f, tr->path);
 		fprintf(f, ",\"vault\":");
 		json_str(f, tr->vault->path);
-		fprintf(f, ",\"reflink\":%d,\"dirs\":%lu,\"files\":%lu}",
-		    atomic_load(&tr->vault->reflink), (unsigned long)atomic_load(&tr->dirs),
+		fprintf(f, ",\"reflink\":%d,\"range_preimages\":%s,"
+		    "\"dirs\":%lu,\"files\":%lu}",
+		    atomic_load(&tr->vault->reflink),
+		    range_enabled(tr) ? "true" : "false", (unsigned long)atomic_load(&tr->dirs),
 		    (unsigned long)atomic_load(&tr->files));
 	}
 	unsigned long pe = C(perm_events) - C(perm_own);
@@ -65,13 +67,16 @@ status_json(FILE *f)
 	    "\"writes_seen\":%lu,\"preserved\":%lu,\"preserve_failed\":%lu,"
 	    "\"skipped_same\":%lu,\"held\":%lu,\"held_now\":%ld,\"hold_failed\":%lu,"
 	    "\"retired\":%lu,\"failopen\":%lu,\"torn\":%lu,"
+	    "\"pre_access_events\":%lu,\"range_versions\":%lu,"
+	    "\"range_completed\":%lu,\"range_covers\":%lu,"
 	    "\"notify_events\":%lu,\"dirs_marked\":%lu,\"mark_failed\":%lu,"
 	    "\"evicted\":%lu,\"evicted_young\":%lu,\"log_dropped\":%llu,"
 	    "\"journal_queue\":%llu,\"perm_avg_us\":%.1f,"
 	    "\"perm_max_us\":%.1f,\"indexed_inodes\":%zu},",
 	    C(perm_events), C(perm_own), C(perm_fast), C(writes_seen), C(preserved),
 	    C(preserve_failed), C(skipped_same), C(held), (long)atomic_load(&D.held_now), C(hold_failed),
-	    C(retired), C(failopen), C(torn), C(notify_events), C(dirs_marked),
+	    C(retired), C(failopen), C(torn), C(pre_events), C(range_begun),
+	    C(range_done), C(range_covers), C(notify_events), C(dirs_marked),
 	    C(mark_failed), C(evicted), C(evicted_young),
 	    (unsigned long long)log_dropped(),
 	    (unsigned long long)store_queued(),
@@ -173,6 +178,7 @@ serve(int fd, pid_t peer)
 		tamper_cli_hello(peer);
 		fprintf(f, "{\"hello\":%d}\n", (int)peer);
 	} else if (strcmp(req, "flush") == 0) {
+		range_finish_all();     /* versions still filling: complete */
 		store_flush();
 		fprintf(f, "{\"flushed\":true}\n");
 	} else if (strcmp(req, "iocs") == 0) {

@@ -8,6 +8,7 @@
  *   deadline      answers any event older than perm_timeout_ms with ALLOW
  *                 and raises an alert: nobody waits on vigild for longer
  *                 (perm.c)
+ *   range filler  completes range pre-images of large files (range.c)
  *   notify        reads the notification group: creates, deletes, renames,
  *                 close-writes; marks new directories (notify.c)
  *   store writer  the only writer of journal.db for events (store.c)
@@ -48,7 +49,8 @@ struct counters {
 	atomic_ulong perm_events, perm_own, perm_fast, writes_seen, preserved,
 	    preserve_failed, skipped_same, held, hold_failed, failopen,
 	    retired, notify_events, dirs_marked, mark_failed, alerts,
-	    evicted, evicted_young, torn;
+	    evicted, evicted_young, torn, range_begun, range_done,
+	    range_covers, pre_events;
 	atomic_ullong preserve_ns_total, perm_ns_total, perm_ns_max;
 };
 
@@ -63,6 +65,7 @@ struct daemon {
 	int64_t started_ns;
 	pid_t unclean_pid;         /* set when the last vigild did not stop cleanly */
 
+	int range_on;           /* the kernel reports FAN_PRE_ACCESS (6.14+) */
 	atomic_int scanned;     /* initial scan done: protection complete */
 	atomic_int stopping;
 	atomic_uint_fast64_t next_version;
@@ -91,6 +94,7 @@ int capture_mark_dir(int dirfd, const char *path, struct tree *t);
 /* Walk dir (an fd opened O_DIRECTORY|O_NOFOLLOW), marking directories and
  * holding files below it. */
 void capture_scan(struct tree *t, int dirfd, const char *path);
+void capture_probe_pre_access(int dirfd);
 int capture_watch_vault(int dirfd, const char *path, struct tree *t);
 void capture_unmark_all(void);
 
@@ -142,6 +146,41 @@ int held_dup(uint64_t dev, uint64_t ino);
 int hold_open_at(struct tree *t, int dirfd, const char *name,
     const char *path);
 void hold_sweep_orphans(void);
+
+/* range.c: range pre-images of large files where there is no reflink */
+#ifndef FAN_PRE_ACCESS
+#define FAN_PRE_ACCESS 0x00100000
+#endif
+#ifndef FAN_MARK_IGNORE
+#define FAN_MARK_IGNORE 0x00000400
+#endif
+#ifndef FAN_EVENT_INFO_TYPE_RANGE
+#define FAN_EVENT_INFO_TYPE_RANGE 6
+#endif
+int range_enabled(const struct tree *t);
+/* Large enough for a range pre-image (and range_enabled). */
+int range_large(const struct tree *t, const struct stat *st);
+/* A small file raises no pre-access events (an ignore mark). */
+void range_quiet_small(const struct tree *t, int fd, const struct stat *st);
+/* Start a version of fd's content that fills in the background; its id,
+ * or 0 (then preserve the whole file). */
+uint64_t range_begin(struct tree *t, int fd, const struct stat *st,
+    const char *path, uint64_t actor_id);
+int range_active(uint64_t dev, uint64_t ino);
+/* The current content of (dev, ino) is in a finished version: silence
+ * the pre-access events of the rest of the session. */
+void range_session_covered(int fd, uint64_t dev, uint64_t ino);
+/* A large file was closed after writing: a truncate(2) by path, which has
+ * no open, must reach vigild again. */
+void range_session_end(struct tree *t, uint64_t dev, uint64_t ino);
+/* [off, end) of (dev, ino) is about to change: copy it in first.  0 if
+ * no version of it is filling. */
+int range_cover(uint64_t dev, uint64_t ino, uint64_t off, uint64_t end);
+/* Copy [off, off + len) into version vid if it is still filling. */
+void range_fill_span(uint64_t vid, uint64_t off, uint64_t len);
+void range_finish_all(void);
+int range_start(void);
+void range_stop(void);
 
 /* control.c */
 int control_start(const char *state_dir);

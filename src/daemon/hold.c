@@ -71,6 +71,7 @@ hold_inode(struct tree *t, int fd, int take, const struct stat *st,
 	}
 	e->held_fd = hfd;
 	index_unlock();
+	range_quiet_small(t, hfd, st);
 	atomic_fetch_add(&D.held_now, 1);
 	atomic_fetch_add(&D.c.held, 1);
 	atomic_fetch_add(&t->files, 1);

@@ -60,6 +60,8 @@ struct slot {
 	const struct actor *a;
 	int deny;              /* the judge said no: answer FAN_DENY */
 	int exec;              /* FAN_OPEN_EXEC_PERM: check the hash */
+	int pre;               /* FAN_PRE_ACCESS of a range being filled */
+	uint64_t off, count;   /* its range */
 	struct stat st;
 	int64_t t0;            /* mono ns at read */
 	atomic_int answered;
@@ -124,10 +126,26 @@ fill_meta(struct version_meta *m, const struct stat *st, struct tree *t,
 	snprintf(m->path, sizeof m->path, "%s", path);
 }
 
-/* Preserve the content behind fd unless this very content already is. */
+static void
+set_preserved(const struct stat *st, int64_t ct, uint64_t vid)
+{
+	index_lock();
+	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
+	if (e) {
+		e->pres_ctime = ct;
+		e->pres_size = (uint64_t)st->st_size;
+		e->pres_vid = vid;
+	}
+	index_unlock();
+}
+
+/* Preserve the content behind fd unless this very content already is.
+ * A large file on a filesystem without reflink gets a range pre-image
+ * (range.c) unless the open truncates it, which raises no pre-access
+ * event. */
 static uint64_t
 preserve(struct tree *t, int fd, const struct stat *st, const char *path,
-    uint64_t actor_id)
+    uint64_t actor_id, enum intent in)
 {
 	int64_t ct = ts_ns(st->st_ctim);
 	index_lock();
@@ -138,6 +156,12 @@ preserve(struct tree *t, int fd, const struct stat *st, const char *path,
 	if (same) {
 		atomic_fetch_add(&D.c.skipped_same, 1);
 		return 0;
+	}
+	uint64_t rid = in != INTENT_TRUNC && range_large(t, st) ?
+	    range_begin(t, fd, st, path, actor_id) : 0;
+	if (rid) {
+		set_preserved(st, ct, rid);
+		return rid;
 	}
 	struct version_meta *m = malloc(sizeof *m);
 	if (m == NULL)
@@ -161,14 +185,7 @@ preserve(struct tree *t, int fd, const struct stat *st, const char *path,
 		    "version %llu may be inconsistent", path,
 		    (unsigned long long)m->id);
 	}
-	index_lock();
-	e = index_by_ino(st->st_dev, st->st_ino);
-	if (e) {
-		e->pres_ctime = ct;
-		e->pres_size = (uint64_t)st->st_size;
-		e->pres_vid = m->id;
-	}
-	index_unlock();
+	set_preserved(st, ct, m->id);
 	uint64_t id = m->id;
 	store_version(m);
 	free(m);
@@ -199,6 +216,18 @@ handle_exec(struct slot *s, const char *path)
 	}
 }
 
+/* One more descriptor open for writing; its close-write takes it back
+ * (notify.c, range_session_end). */
+static void
+count_writer(const struct stat *st)
+{
+	index_lock();
+	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
+	if (e)
+		e->writers++;
+	index_unlock();
+}
+
 static void
 journal_write_open(uint64_t aid, enum intent in, const char *path,
     const struct stat *st, uint64_t vid)
@@ -222,9 +251,57 @@ fd_path(int fd, char *path, size_t len)
 	return 0;
 }
 
+static ssize_t probe_syscall(pid_t tid, char *sc, size_t len,
+    const struct actor **a);
+
+/* A change to a large file with no version filling: truncate(2) by path
+ * (no open, so no open event came first), or a write of a session whose
+ * content a finished version already holds (then the rest of the session
+ * is silenced). */
+static void
+pre_unannounced(struct slot *s, const struct actor *a)
+{
+	char path[PATH_MAX];
+	if (fd_path(s->fd, path, sizeof path) < 0)
+		return;
+	struct tree *t = tree_of_path(path);
+	if (t == NULL || path_in_vault(path) || s->st.st_dev != t->dev)
+		return;
+	hold_inode(t, s->fd, 0, &s->st, path);
+	uint64_t aid = a ? a->id : 0;
+	uint64_t vid = preserve(t, s->fd, &s->st, path, aid, INTENT_WRITE);
+	if (vid == 0)
+		range_session_covered(s->fd, s->st.st_dev, s->st.st_ino);
+	else
+		journal_write_open(aid, INTENT_TRUNC, path, &s->st, vid);
+}
+
+/* A pre-access event of a large file: a write, truncate or mmap first
+ * copies what it is about to change into the version (range.c). */
+static void
+handle_pre(struct slot *s)
+{
+	char sc[256];
+	const struct actor *a = NULL;
+	enum pre_kind k = PRE_TO_END;
+	if (probe_syscall(s->tid, sc, sizeof sc, &a) > 0)
+		k = intent_pre_kind(sc);
+	if (k == PRE_READ)
+		return;
+	if (!range_active(s->st.st_dev, s->st.st_ino))
+		pre_unannounced(s, a);
+	uint64_t end = k == PRE_RANGE && s->count > 0 ? s->off + s->count :
+	    UINT64_MAX;
+	range_cover(s->st.st_dev, s->st.st_ino, s->off, end);
+}
+
 static void
 handle(struct slot *s)
 {
+	if (s->pre) {
+		handle_pre(s);
+		return;
+	}
 	const struct stat st = s->st;
 	char path[PATH_MAX];
 	if (fd_path(s->fd, path, sizeof path) < 0)
@@ -284,7 +361,8 @@ handle(struct slot *s)
 	}
 	uint64_t vid = 0;
 	if (st.st_size > 0)
-		vid = preserve(t, s->fd, &st, path, aid);
+		vid = preserve(t, s->fd, &st, path, aid, in);
+	count_writer(&st);
 	journal_write_open(aid, in, path, &st, vid);
 }
 
@@ -373,6 +451,7 @@ fast_empty_write(const struct fanotify_event_metadata *m,
 	struct tree *t = tree_of_path(path);
 	if (t != NULL && !path_in_vault(path) && st->st_dev == t->dev) {
 		hold_inode(t, m->fd, 0, st, path);
+		count_writer(st);
 		journal_write_open(aid, in, path, st, 0);
 	}
 	atomic_fetch_add(&D.c.perm_fast, 1);
@@ -415,6 +494,50 @@ fast_path(const struct fanotify_event_metadata *m, struct stat *st,
 	return 1;
 }
 
+/* A pre-access event answered on the reader: a read, or a write of a few
+ * pages into a version already filling (a copy from the page cache,
+ * cheaper than the hand-off to a worker). */
+#define PRE_FAST_MAX (256 * 1024)
+static int
+pre_fast(const struct fanotify_event_metadata *m, const struct stat *st,
+    uint64_t off, uint64_t count)
+{
+	char sc[256];
+	const struct actor *a = NULL;
+	if (probe_syscall(m->pid, sc, sizeof sc, &a) <= 0)
+		return 0;
+	enum pre_kind k = intent_pre_kind(sc);
+	if (k == PRE_TO_END || (k == PRE_RANGE && (count == 0 ||
+	    count > PRE_FAST_MAX || !range_cover(st->st_dev, st->st_ino, off,
+	    off + count))))
+		return 0;
+	atomic_fetch_add(&D.c.perm_fast, 1);
+	allow_now(m->fd);
+	return 1;
+}
+
+/* The range record of a FAN_PRE_ACCESS event. */
+static int
+event_range(const struct fanotify_event_metadata *m, uint64_t *off,
+    uint64_t *count)
+{
+	const char *p = (const char *)m + m->metadata_len;
+	const char *end = (const char *)m + m->event_len;
+	while (p + sizeof(struct fanotify_event_info_header) <= end) {
+		const struct fanotify_event_info_header *h = (const void *)p;
+		if (h->len < sizeof *h || p + h->len > end)
+			break;
+		if (h->info_type == FAN_EVENT_INFO_TYPE_RANGE &&
+		    h->len >= sizeof *h + 4 + 16) {
+			memcpy(off, p + sizeof *h + 4, 8);
+			memcpy(count, p + sizeof *h + 12, 8);
+			return 0;
+		}
+		p += h->len;
+	}
+	return -1;
+}
+
 static void
 dispatch(const struct fanotify_event_metadata *m)
 {
@@ -430,7 +553,23 @@ dispatch(const struct fanotify_event_metadata *m)
 	const struct actor *a = NULL;
 	int64_t t0 = mono_ns();
 	int exec = (m->mask & FAN_OPEN_EXEC_PERM) != 0;
-	if (exec) {
+	int pre = (m->mask & FAN_PRE_ACCESS) != 0;
+	uint64_t off = 0, count = 0;
+	if (pre) {
+		/* a file below the threshold that is not yet held (its
+		 * ignore mark comes with the hold), or a read while nothing
+		 * fills: nothing to do */
+		atomic_fetch_add(&D.c.pre_events, 1);
+		if (fstat(m->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    (uint64_t)st.st_size < D.cfg.range_preimage_min) {
+			allow_now(m->fd);
+			return;
+		}
+		if (event_range(m, &off, &count) < 0)
+			off = count = 0;      /* no range: all of the file */
+		if (pre_fast(m, &st, off, count))
+			return;
+	} else if (exec) {
 		/* no indicators, or a verdict cached as good: run it now;
 		 * anything else is hashed on a worker */
 		if (exec_iocs_count() == 0 || fstat(m->fd, &st) < 0 ||
@@ -467,6 +606,9 @@ dispatch(const struct fanotify_event_metadata *m)
 	s->a = a;
 	s->deny = 0;
 	s->exec = exec;
+	s->pre = pre;
+	s->off = off;
+	s->count = count;
 	s->t0 = t0;
 	atomic_store(&s->answered, 0);
 	s->used = 1;

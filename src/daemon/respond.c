@@ -180,6 +180,7 @@ handle(uint64_t id)
 	contain_smb_client(id);
 	if (!D.cfg.rollback_auto)
 		return;
+	range_finish_all();      /* rollback reads whole versions */
 	store_flush();
 	log_warnx("incident %llu: rolling back (rollback = auto)",
 	    (unsigned long long)id);

@@ -533,6 +533,9 @@ start_protection(void)
 			max = m;
 	}
 	atomic_store(&D.next_version, max + 1);
+	/* range pre-images that were still filling when vigild stopped */
+	store_exec(D.db, "UPDATE versions SET state='partial' WHERE "
+	    "state='filling'");
 	actor_cache_init(store_max_id(D.db, "actors") + 1, on_new_actor, NULL);
 	index_init();
 	raise_fd_limit();
@@ -559,7 +562,10 @@ start_protection(void)
 	if (smb_directory_start(D.cfg.smb_conf) < 0)
 		log_warnx("smb: no session directory thread: incidents will "
 		    "name SMB clients by address only");
-	if (analyser_start() < 0 || perm_start() < 0 || notify_start() < 0)
+	if (D.ntrees > 0)
+		capture_probe_pre_access(D.trees[0].rootfd);
+	if (analyser_start() < 0 || perm_start() < 0 || notify_start() < 0 ||
+	    range_start() < 0)
 		fatalx("cannot start event threads");
 	if (control_start(D.cfg.state_dir) < 0)
 		log_warnx("no control socket: vigil status will not work");
@@ -594,6 +600,7 @@ start_protection(void)
 static void
 stop_protection(void)
 {
+	range_stop();          /* while writes still reach range_cover */
 	atomic_store(&D.stopping, 1);
 	guard_stop();          /* first: closing the journal deletes its WAL */
 	perm_stop();

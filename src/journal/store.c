@@ -241,9 +241,13 @@ bind_version(sqlite3_stmt *s, const struct version_meta *v)
 	bind_text(s, 17, v->state);
 }
 
-#define INS_VERSION_SQL "INSERT OR IGNORE INTO versions(id,tree_id,path,dev," \
+/* A range pre-image (daemon/range.c) is recorded when it starts filling
+ * and again when it is complete: the second record updates its state. */
+#define INS_VERSION_SQL "INSERT INTO versions(id,tree_id,path,dev," \
 	"ino,size,bytes,mode,uid,gid,atime,mtime,ctime,created,actor_id," \
-	"reason,state) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	"reason,state) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) " \
+	"ON CONFLICT(id) DO UPDATE SET state=excluded.state, " \
+	"bytes=excluded.bytes"
 
 int
 store_insert_version(sqlite3 *db, const struct version_meta *v)

@@ -66,6 +66,25 @@ open_subdir(int parent, const char *name)
 	return fd;
 }
 
+/* Can this filesystem reflink?  Two unnamed files decide it before the
+ * first preserve, so the permission path knows which pre-image to take. */
+static void
+probe_reflink(struct vault *v)
+{
+	int a = openat(v->versions_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+	    0600);
+	int b = openat(v->versions_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+	    0600);
+	char block[4096] = { 1 };
+	if (a >= 0 && b >= 0 && pwrite(a, block, sizeof block, 0) ==
+	    (ssize_t)sizeof block)
+		atomic_store(&v->reflink, ioctl(b, FICLONE, a) == 0);
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+}
+
 int
 vault_open(struct vault *v, const char *path, dev_t dev, char *err,
     size_t errlen)
@@ -102,6 +121,7 @@ vault_open(struct vault *v, const char *path, dev_t dev, char *err,
 		    strerror(errno));
 		goto fail;
 	}
+	probe_reflink(v);
 	return 0;
 fail:
 	vault_close(v);
@@ -245,6 +265,28 @@ copy_range(int src, int dst, off_t off, off_t end)
 }
 
 int
+vault_copy_sparse(int src, int dst, off_t off, off_t end)
+{
+	while (off < end) {
+		off_t data = lseek(src, off, SEEK_DATA);
+		if (data < 0) {
+			if (errno == ENXIO)
+				break; /* only a hole remains */
+			data = off; /* no SEEK_DATA support: copy all */
+		}
+		if (data >= end)
+			break;
+		off_t hole = lseek(src, data, SEEK_HOLE);
+		if (hole < 0 || hole > end)
+			hole = end;
+		if (copy_range(src, dst, data, hole) < 0)
+			return -1;
+		off = hole;
+	}
+	return 0;
+}
+
+int
 vault_copy_content(int src, int dst, int try_reflink)
 {
 	if (try_reflink && ioctl(dst, FICLONE, src) == 0)
@@ -252,22 +294,8 @@ vault_copy_content(int src, int dst, int try_reflink)
 	struct stat st;
 	if (fstat(src, &st) < 0)
 		return -1;
-	off_t size = st.st_size, off = 0;
-	while (off < size) {
-		off_t data = lseek(src, off, SEEK_DATA);
-		if (data < 0) {
-			if (errno == ENXIO)
-				break; /* only a hole remains */
-			data = off; /* no SEEK_DATA support: copy all */
-		}
-		off_t hole = lseek(src, data, SEEK_HOLE);
-		if (hole < 0)
-			hole = size;
-		if (copy_range(src, dst, data, hole) < 0)
-			return -1;
-		off = hole;
-	}
-	if (ftruncate(dst, size) < 0)
+	if (vault_copy_sparse(src, dst, 0, st.st_size) < 0 ||
+	    ftruncate(dst, st.st_size) < 0)
 		return -1;
 	return 0;
 }

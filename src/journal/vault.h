@@ -59,6 +59,8 @@ int vault_meta_parse(const char *buf, size_t len, struct version_meta *m);
  * tries FICLONE first when try_reflink. Returns 1 if reflinked, 0 if
  * copied, -1 on error. */
 int vault_copy_content(int src, int dst, int try_reflink);
+/* Copy [off, end) of src to the same offsets of dst, skipping holes. */
+int vault_copy_sparse(int src, int dst, off_t off, off_t end);
 /* Copy user-visible xattrs (not trusted.vigil.*) from src to dst. */
 void vault_copy_xattrs(int src, int dst);
 

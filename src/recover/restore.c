@@ -176,6 +176,25 @@ open_parent(int rootfd, const char *rel, char *name, size_t namelen)
 	return fd;
 }
 
+/* A range pre-image that vigild did not finish (daemon/range.c). */
+int
+version_incomplete(sqlite3 *db, uint64_t id)
+{
+	sqlite3_stmt *st;
+	int bad = 0;
+	if (sqlite3_prepare_v2(db, "SELECT state FROM versions WHERE id=?",
+	    -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+		bad = s && (strcmp(s, "partial") == 0 ||
+		    strcmp(s, "filling") == 0);
+	}
+	sqlite3_finalize(st);
+	return bad;
+}
+
 int
 version_meta(sqlite3 *db, uint64_t id, struct src_meta *m)
 {
@@ -399,6 +418,12 @@ restore_one(sqlite3 *db, struct vault *v, const struct tree_row *t,
 		return 1;
 	if (ver == 0 && in_place && same_as_current(path, dev, ino))
 		return 1; /* unchanged since then: nothing to do */
+	if (ver && version_incomplete(db, ver)) {
+		fprintf(stderr, "vigil: %s: version %" PRIu64 " is incomplete "
+		    "(vigild stopped while it was still being filled); not "
+		    "restored\n", path, ver);
+		return 3;
+	}
 	int src = open_source(db, t, v, ver, dev, ino);
 	if (src < 0) {
 		fprintf(stderr, "vigil: %s: the preserved content is gone "

@@ -55,6 +55,8 @@ int find_tree(sqlite3 *db, const char *path, struct tree_row *t);
 int openat2_beneath(int dirfd, const char *rel, int flags, unsigned mode);
 int open_parent(int rootfd, const char *rel, char *name, size_t namelen);
 int version_meta(sqlite3 *db, uint64_t id, struct src_meta *m);
+/* 1 if version id is a range pre-image left unfinished. */
+int version_incomplete(sqlite3 *db, uint64_t id);
 /* Link what sits at parentfd/name into the vault as a version with this
  * reason (its id in *kept; 0 if nothing was there). */
 int keep_replaced(sqlite3 *db, struct vault *v, int tree_id, int parentfd,

@@ -44,7 +44,8 @@ act_sed_i()       { sed -i 's/1/X/g' "$1/sed.csv"; }
 setup_mv_over()   { echo "original report" >"$1/mvover.txt"; echo "other" >"$1/other.txt"; }
 act_mv_over()     { mv "$1/other.txt" "$1/mvover.txt"; }
 setup_rsync_over(){ head -c 50000 /dev/urandom >"$1/rsync.dat"; }
-act_rsync_over()  { head -c 50000 /dev/urandom >"$T/rsync.src"; rsync "$T/rsync.src" "$1/rsync.dat"; }
+# -I: the quick check would skip a same-size file written in the same second
+act_rsync_over()  { head -c 50000 /dev/urandom >"$T/rsync.src"; rsync -I "$T/rsync.src" "$1/rsync.dat"; }
 setup_unlink()    { echo "lab result 42" >"$1/unlink.txt"; }
 act_unlink()      { rm "$1/unlink.txt"; }
 setup_rm_rf()     { mkdir -p "$1/tree/a/b"; seq 1 100 >"$1/tree/a/one"; seq 5 500 >"$1/tree/a/b/two"; echo x >"$1/tree/three"; }

@@ -15,6 +15,7 @@ run() {
 }
 run ./badinput.sh
 for fs in ext4 xfs btrfs; do run ./primitives.sh $fs; done
+run ./range.sh
 run ./crash.sh ext4
 run ./crash.sh xfs
 run ./retention.sh ext4

@@ -1,0 +1,515 @@
+/*
+ * range.c - range pre-images: large files on filesystems without reflink.
+ *
+ * DESIGN
+ * On ext4 a write-open of a 1 GiB file used to wait while the whole file
+ * was copied into the vault (about a second), and the copy then competed
+ * with the writer for the disk.  Since Linux 6.14 fanotify reports
+ * FAN_PRE_ACCESS before every read, write and truncate, with the byte
+ * range about to be touched (kernel-facts.md).  With it, a write-open of
+ * a large file (range_preimage_min, default 64 MiB) no longer waits:
+ *
+ *   begin   the open's worker creates an empty, sparse version of the
+ *           file's size in the vault (state "filling", linked and
+ *           journaled at once) and lets the open proceed;
+ *   cover   every pre-access event that may change content (a write, a
+ *           truncate, a shared mmap: anything but a read, decided from
+ *           the blocked thread's syscall) first copies the 64 KiB chunks
+ *           it touches that are not in the version yet, then is allowed;
+ *   fill    a filler thread copies the remaining chunks in the
+ *           background, 256 KiB at a time (under the version's lock, so
+ *           that no write lands in a chunk while it is copied) and at
+ *           most range_fill_rate bytes a second;
+ *   done    once every chunk is in, the version is an ordinary whole-file
+ *           version (state "ok"), and a FAN_PRE_ACCESS ignore mark that
+ *           survives modification silences the rest of the session.
+ *
+ * A chunk not yet in the version has not been written since the open
+ * (every write is preceded by its cover), so copying it later from the
+ * live file gives the content as of the open: the finished version is the
+ * same whole-file pre-image a synchronous copy would have made, and
+ * restore, rollback and retention need no change.  Whoever needs a
+ * version complete (rollback, restore through the control socket's flush)
+ * finishes it on its own thread (range_finish_all); the analyser copies
+ * in just the parts it reads (range_fill_span).
+ *
+ * Which files raise pre-access events is decided at open time: files
+ * opened before a pre-content mark covered them never do.  So the marks
+ * are deterministic: every protected directory carries FAN_PRE_ACCESS
+ * for its children from the moment it is marked (capture/fanotify.c), and
+ * every file below the threshold gets a surviving ignore mark when it is
+ * first held, so small files cost no event.  begin removes any ignore
+ * mark before the open is allowed, so every write of the session reaches
+ * cover.  A begin while an older version of the same inode is still
+ * filling finishes that one first.
+ *
+ * If vigild dies while a version fills, the version is incomplete: the
+ * next start marks it "partial" and restore refuses it.
+ *
+ * Owns: the table of filling versions, the filler thread, the pre-access
+ * ignore marks.  Must not: log synchronously or touch SQLite (store_* only
+ * queue), or be called with the index lock held.
+ */
+#define _GNU_SOURCE
+#include "daemon.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../journal/index.h"
+#include "../journal/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define CHUNK (64 * 1024)       /* copied per cover, at least */
+#define FILL_CHUNKS 4           /* the filler copies 256 KiB at a time */
+
+struct rver {
+	uint64_t dev, ino;
+	int src, dst;              /* a dup of the held fd; the vault file */
+	uint64_t size;             /* the file's size at the open */
+	uint64_t nchunks, copied, cursor;
+	unsigned char *bits;
+	int failed, done;
+	int refs;                  /* the table's and each user's; R.mu */
+	struct version_meta m;
+	pthread_mutex_t mu;        /* copying, the bitmap, done */
+	struct rver *next;
+};
+
+static struct {
+	pthread_mutex_t mu;        /* the table, refs and the ignore marks */
+	pthread_cond_t cv;
+	struct rver *list;
+	pthread_t filler;
+	int running;
+} R = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+int
+range_enabled(const struct tree *t)
+{
+	return D.range_on && D.cfg.range_preimage_min > 0 &&
+	    atomic_load(&t->vault->reflink) == 0;
+}
+
+int
+range_large(const struct tree *t, const struct stat *st)
+{
+	return range_enabled(t) &&
+	    (uint64_t)st->st_size >= D.cfg.range_preimage_min;
+}
+
+static void
+set_ignore(int fd, int on)
+{
+	unsigned flags = on ? FAN_MARK_ADD | FAN_MARK_IGNORE |
+	    FAN_MARK_IGNORED_SURV_MODIFY : FAN_MARK_REMOVE | FAN_MARK_IGNORE;
+	if (fanotify_mark(D.perm_fd, flags, FAN_PRE_ACCESS, fd, NULL) < 0 &&
+	    on)
+		log_debug("range: pre-access ignore mark: %s", strerror(errno));
+}
+
+void
+range_quiet_small(const struct tree *t, int fd, const struct stat *st)
+{
+	if (range_enabled(t) && !range_large(t, st))
+		set_ignore(fd, 1);
+}
+
+static struct rver *
+find_locked(uint64_t dev, uint64_t ino)
+{
+	for (struct rver *r = R.list; r; r = r->next)
+		if (r->dev == dev && r->ino == ino)
+			return r;
+	return NULL;
+}
+
+/* Write-opens of (dev, ino) not yet closed (index lock taken here). */
+static int
+writers(uint64_t dev, uint64_t ino)
+{
+	index_lock();
+	struct ient *e = index_by_ino(dev, ino);
+	int n = e ? e->writers : 0;
+	index_unlock();
+	return n;
+}
+
+void
+range_session_covered(int fd, uint64_t dev, uint64_t ino)
+{
+	pthread_mutex_lock(&R.mu);
+	if (find_locked(dev, ino) == NULL && writers(dev, ino) > 0)
+		set_ignore(fd, 1);
+	pthread_mutex_unlock(&R.mu);
+}
+
+void
+range_session_end(struct tree *t, uint64_t dev, uint64_t ino)
+{
+	index_lock();
+	struct ient *e = index_by_ino(dev, ino);
+	int left = 1;
+	if (e) {
+		if (e->writers > 0)
+			e->writers--;
+		left = e->writers;
+	}
+	index_unlock();
+	if (left > 0 || !range_enabled(t))
+		return;
+	int fd = held_dup(dev, ino);
+	struct stat st;
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && range_large(t, &st)) {
+		pthread_mutex_lock(&R.mu);
+		if (find_locked(dev, ino) == NULL)
+			set_ignore(fd, 0);
+		pthread_mutex_unlock(&R.mu);
+	}
+	close(fd);
+}
+
+int
+range_active(uint64_t dev, uint64_t ino)
+{
+	pthread_mutex_lock(&R.mu);
+	int on = find_locked(dev, ino) != NULL;
+	pthread_mutex_unlock(&R.mu);
+	return on;
+}
+
+static void
+unlink_locked(struct rver *r)
+{
+	struct rver **pp = &R.list;
+	while (*pp && *pp != r)
+		pp = &(*pp)->next;
+	if (*pp) {
+		*pp = r->next;
+		r->next = NULL;
+		r->refs--;           /* the table's reference */
+	}
+}
+
+static void
+put(struct rver *r)
+{
+	pthread_mutex_lock(&R.mu);
+	int last = --r->refs == 0;
+	pthread_mutex_unlock(&R.mu);
+	if (!last)
+		return;
+	close(r->src);
+	close(r->dst);
+	free(r->bits);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
+
+static int
+bit(const struct rver *r, uint64_t c)
+{
+	return (r->bits[c / 8] >> (c % 8)) & 1;
+}
+
+/* Copy the missing chunks among [c, c + n); r->mu held.  The kernel
+ * copies (copy_file_range, holes skipped): one pass over the data. */
+static void
+copy_chunks(struct rver *r, uint64_t c, uint64_t n)
+{
+	uint64_t last = c + n > r->nchunks ? r->nchunks : c + n;
+	while (c < last && !r->failed) {
+		if (bit(r, c)) {
+			c++;
+			continue;
+		}
+		uint64_t e = c;
+		while (e < last && !bit(r, e))
+			e++;
+		uint64_t off = c * CHUNK, end = e * CHUNK;
+		if (end > r->size)
+			end = r->size;
+		if (vault_copy_sparse(r->src, r->dst, (off_t)off,
+		    (off_t)end) < 0) {
+			r->failed = errno ? errno : EIO;
+			return;
+		}
+		for (uint64_t k = c; k < e; k++)
+			r->bits[k / 8] |= (unsigned char)(1u << (k % 8));
+		r->copied += e - c;
+		c = e;
+	}
+}
+
+static int
+write_meta(struct rver *r)
+{
+	char buf[8192];
+	int n = vault_meta_format(&r->m, buf, sizeof buf);
+	if (n < 0)
+		return -1;
+	return fsetxattr(r->dst, VAULT_META_XATTR, buf, (size_t)n, 0);
+}
+
+/* Every chunk is in (or copying failed): record the version as finished,
+ * take it off the table and, if no newer version of the inode began
+ * meanwhile, silence the rest of the session.  r->mu held. */
+static void
+finish_locked(struct rver *r)
+{
+	struct stat st;
+	if (fstat(r->dst, &st) == 0)
+		r->m.bytes = (uint64_t)st.st_blocks * 512;
+	snprintf(r->m.state, sizeof r->m.state, "%s", r->failed ? "partial" :
+	    "ok");
+	if (write_meta(r) < 0)
+		log_warn("range: version %" PRIu64 " metadata", r->m.id);
+	store_version(&r->m);
+	if (r->failed) {
+		atomic_fetch_add(&D.c.preserve_failed, 1);
+		store_alert(LOG_LVL_CRIT, "preserve-failed", "cannot complete "
+		    "version %" PRIu64 " of %s: %s; it is partial", r->m.id,
+		    r->m.path, strerror(r->failed));
+	}
+	r->done = 1;
+	pthread_mutex_lock(&R.mu);
+	unlink_locked(r);
+	/* quiet for the rest of the session, if it is still open; with no
+	 * writer left a truncate(2) by path must still be seen */
+	if (!r->failed && find_locked(r->dev, r->ino) == NULL &&
+	    writers(r->dev, r->ino) > 0)
+		set_ignore(r->src, 1);
+	pthread_mutex_unlock(&R.mu);
+	atomic_fetch_add(&D.c.range_done, 1);
+}
+
+/* Finish r on the caller's thread; consumes the caller's reference. */
+static void
+complete(struct rver *r)
+{
+	pthread_mutex_lock(&r->mu);
+	if (!r->done) {
+		copy_chunks(r, 0, r->nchunks);
+		finish_locked(r);
+	}
+	pthread_mutex_unlock(&r->mu);
+	put(r);
+}
+
+/* A referenced version of (dev, ino), or with id vid, or the first. */
+static struct rver *
+get(uint64_t dev, uint64_t ino, uint64_t vid, int first)
+{
+	pthread_mutex_lock(&R.mu);
+	struct rver *r = R.list;
+	while (r && !first && !(vid ? r->m.id == vid :
+	    r->dev == dev && r->ino == ino))
+		r = r->next;
+	if (r)
+		r->refs++;
+	pthread_mutex_unlock(&R.mu);
+	return r;
+}
+
+static struct rver *
+rver_new(struct tree *t, int fd, const struct stat *st)
+{
+	struct rver *r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return NULL;
+	r->dev = st->st_dev;
+	r->ino = st->st_ino;
+	r->size = (uint64_t)st->st_size;
+	r->nchunks = (r->size + CHUNK - 1) / CHUNK;
+	r->bits = calloc(r->nchunks / 8 + 1, 1);
+	r->src = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	r->dst = openat(t->vault->versions_fd, ".", O_TMPFILE | O_RDWR |
+	    O_CLOEXEC, 0600);
+	pthread_mutex_init(&r->mu, NULL);
+	r->refs = 1;
+	if (r->bits && r->src >= 0 && r->dst >= 0 &&
+	    ftruncate(r->dst, (off_t)r->size) == 0)
+		return r;
+	int e = errno;
+	put(r);
+	errno = e;
+	return NULL;
+}
+
+uint64_t
+range_begin(struct tree *t, int fd, const struct stat *st, const char *path,
+    uint64_t actor_id)
+{
+	/* an older version of this inode still filling: finish it first
+	 * (its missing chunks are still the content of its open) */
+	struct rver *old = get(st->st_dev, st->st_ino, 0, 0);
+	if (old)
+		complete(old);
+	struct rver *r = rver_new(t, fd, st);
+	if (r == NULL)
+		return 0;
+	struct version_meta *m = &r->m;
+	m->id = version_next_id();
+	m->tree_id = t->id;
+	vault_meta_from_stat(m, st);
+	m->created_ns = now_ns();
+	m->actor_id = actor_id;
+	snprintf(m->reason, sizeof m->reason, "write");
+	snprintf(m->state, sizeof m->state, "filling");
+	snprintf(m->path, sizeof m->path, "%s", path);
+	char name[32];
+	snprintf(name, sizeof name, "%" PRIu64, m->id);
+	vault_copy_xattrs(fd, r->dst);
+	if (write_meta(r) < 0 || linkat(r->dst, "", t->vault->versions_fd,
+	    name, AT_EMPTY_PATH) < 0) {
+		int e = errno;
+		put(r);
+		errno = e;
+		return 0;
+	}
+	store_version(m);
+	/* from here on every write of the inode reaches range_cover */
+	pthread_mutex_lock(&R.mu);
+	set_ignore(r->src, 0);
+	r->next = R.list;
+	R.list = r;
+	pthread_cond_signal(&R.cv);
+	pthread_mutex_unlock(&R.mu);
+	atomic_fetch_add(&D.c.range_begun, 1);
+	return m->id;
+}
+
+int
+range_cover(uint64_t dev, uint64_t ino, uint64_t off, uint64_t end)
+{
+	struct rver *r = get(dev, ino, 0, 0);
+	if (r == NULL)
+		return 0;
+	pthread_mutex_lock(&r->mu);
+	if (end > r->size)
+		end = r->size;
+	if (!r->done && off < end)
+		copy_chunks(r, off / CHUNK, (end - 1) / CHUNK - off / CHUNK + 1);
+	pthread_mutex_unlock(&r->mu);
+	put(r);
+	atomic_fetch_add(&D.c.range_covers, 1);
+	return 1;
+}
+
+void
+range_fill_span(uint64_t vid, uint64_t off, uint64_t len)
+{
+	struct rver *r = vid ? get(0, 0, vid, 0) : NULL;
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->mu);
+	if (!r->done && len > 0 && off < r->size)
+		copy_chunks(r, off / CHUNK, (off + len - 1) / CHUNK -
+		    off / CHUNK + 1);
+	pthread_mutex_unlock(&r->mu);
+	put(r);
+}
+
+void
+range_finish_all(void)
+{
+	struct rver *r;
+	while ((r = get(0, 0, 0, 1)) != NULL)
+		complete(r);
+}
+
+/* Move r to the end of the table: the next version gets the next MiB. */
+static void
+rotate(struct rver *r)
+{
+	pthread_mutex_lock(&R.mu);
+	struct rver **pp = &R.list;
+	while (*pp && *pp != r)
+		pp = &(*pp)->next;
+	if (*pp && r->next) {
+		*pp = r->next;
+		while (*pp)
+			pp = &(*pp)->next;
+		*pp = r;
+		r->next = NULL;
+	}
+	pthread_mutex_unlock(&R.mu);
+}
+
+/* One step of the background fill, under the version's lock: writers
+ * whose cover falls in the step wait for it, so steps are kept short
+ * (FILL_CHUNKS).  Returns the bytes copied. */
+static uint64_t
+fill_step(struct rver *r)
+{
+	pthread_mutex_lock(&r->mu);
+	uint64_t before = r->copied;
+	if (!r->done) {
+		while (r->cursor < r->nchunks && bit(r, r->cursor))
+			r->cursor++;
+		copy_chunks(r, r->cursor, FILL_CHUNKS);
+		if (r->copied >= r->nchunks || r->failed)
+			finish_locked(r);
+	}
+	uint64_t moved = (r->copied - before) * CHUNK;
+	pthread_mutex_unlock(&r->mu);
+	return moved;
+}
+
+static void *
+filler(void *arg)
+{
+	(void)arg;
+	self_register_thread();
+	for (;;) {
+		pthread_mutex_lock(&R.mu);
+		while (R.list == NULL && R.running)
+			pthread_cond_wait(&R.cv, &R.mu);
+		struct rver *r = R.running ? R.list : NULL;
+		if (r)
+			r->refs++;
+		pthread_mutex_unlock(&R.mu);
+		if (r == NULL)
+			return NULL;
+		uint64_t moved = fill_step(r);
+		rotate(r);
+		put(r);
+		if (D.cfg.range_fill_rate > 0 && moved > 0)
+			usleep((useconds_t)(moved * 1000000ULL /
+			    D.cfg.range_fill_rate));
+	}
+}
+
+int
+range_start(void)
+{
+	R.running = 1;
+	if (pthread_create(&R.filler, NULL, filler, NULL) != 0) {
+		R.running = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void
+range_stop(void)
+{
+	range_finish_all();
+	pthread_mutex_lock(&R.mu);
+	int was = R.running;
+	R.running = 0;
+	pthread_cond_broadcast(&R.cv);
+	pthread_mutex_unlock(&R.mu);
+	if (was)
+		pthread_join(R.filler, NULL);
+}
