@@ -422,8 +422,22 @@ notify_main(void *arg)
 		ssize_t len = read(D.notif_fd, buf, sizeof buf);
 		if (len <= 0)
 			continue;
-		struct fanotify_event_metadata *m = (void *)buf;
-		for (; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
+		/* events with file handles and names are padded to 4 bytes
+		 * only: each is copied to an 8-aligned buffer before its
+		 * fields are read */
+		for (size_t off = 0; off + FAN_EVENT_METADATA_LEN <=
+		    (size_t)len;) {
+			static _Alignas(8) char ev[4096];
+			uint32_t elen;
+			memcpy(&elen, buf + off, sizeof elen);
+			if (elen < FAN_EVENT_METADATA_LEN ||
+			    off + elen > (size_t)len)
+				break;
+			off += elen;
+			if (elen > sizeof ev)
+				continue;
+			memcpy(ev, buf + off - elen, elen);
+			struct fanotify_event_metadata *m = (void *)ev;
 			atomic_fetch_add(&D.c.notify_events, 1);
 			if (m->mask & FAN_Q_OVERFLOW) {
 				store_alert(LOG_LVL_CRIT, "overflow",

@@ -25,6 +25,9 @@ at_exit() { EXIT_HOOKS+=("$1"); }
 
 cleanup() {
 	local h
+	# VIGIL_KEEP_LOGS=DIR keeps vigild's log (sanitizer reports land there)
+	[ -n "${VIGIL_KEEP_LOGS:-}" ] && [ -f "$T/vigild.log" ] &&
+	    cp "$T/vigild.log" "$VIGIL_KEEP_LOGS/$(basename "$0" .sh)-$$.log"
 	for h in "${EXIT_HOOKS[@]}"; do "$h"; done
 	for p in "$T"/*/vigild.pid; do [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null; done
 	[ -n "$VPID" ] && kill -9 "$VPID" 2>/dev/null
