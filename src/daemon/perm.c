@@ -484,8 +484,10 @@ fast_path(const struct fanotify_event_metadata *m, struct stat *st,
 	index_lock();
 	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
 	int held = e && e->held_fd >= 0;
+	/* known, but no fd is left to hold it: a worker could do no more */
+	int full = e && !held && atomic_load(&D.held_now) >= D.held_max;
 	index_unlock();
-	if (!held)
+	if (!held && !full)
 		return 0;
 	atomic_fetch_add(&D.c.perm_fast, 1);
 	if (a)   /* mass-read detection sums these (warn/massread.c) */
@@ -617,20 +619,42 @@ dispatch(const struct fanotify_event_metadata *m)
 	pthread_mutex_unlock(&P.mu);
 }
 
+#define READER_SPIN_NS 100000LL
 static void *
 reader(void *arg)
 {
 	(void)arg;
 	self_register_thread();
 	char buf[16384] __attribute__((aligned(8)));
+	int64_t spin_until = 0, last = 0;
 	while (!atomic_load(&D.stopping)) {
-		struct pollfd pfd = { D.perm_fd, POLLIN, 0 };
-		int r = poll(&pfd, 1, 200);
-		if (r <= 0)
-			continue;
-		ssize_t len = read(D.perm_fd, buf, sizeof buf);
-		if (len <= 0)
-			continue;
+		ssize_t len = -1;
+		if (spin_until) {
+			/* an opener answered a moment ago usually opens the
+			 * next file within microseconds (grep, tar, smbd):
+			 * look again before sleeping in poll, which costs a
+			 * wakeup, an inter-processor interrupt on a VM */
+			len = read(D.perm_fd, buf, sizeof buf);
+			if (len <= 0 && mono_ns() < spin_until)
+				continue;
+			if (len <= 0)
+				spin_until = 0;
+		}
+		if (len <= 0) {
+			struct pollfd pfd = { D.perm_fd, POLLIN, 0 };
+			int r = poll(&pfd, 1, 200);
+			if (r <= 0)
+				continue;
+			len = read(D.perm_fd, buf, sizeof buf);
+			if (len <= 0)
+				continue;
+		}
+		/* spin only within a burst: an event that came soon after the
+		 * previous one; a lone open costs no spinning */
+		int64_t now = mono_ns();
+		spin_until = now - last < 2 * READER_SPIN_NS ?
+		    now + READER_SPIN_NS : 0;
+		last = now;
 		struct fanotify_event_metadata *m = (void *)buf;
 		for (; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
 			if (m->vers != FANOTIFY_METADATA_VERSION)

@@ -25,6 +25,7 @@ struct ient {
 	uint64_t pres_vid;      /* the version holding that content */
 	uint64_t created_group; /* judge group that created it (0: older) */
 	int writers;            /* write-opens seen and not yet closed */
+	int quiet;              /* its pre-access ignore mark is set */
 	struct ient *inext, *pnext;
 };
 
