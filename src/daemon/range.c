@@ -346,40 +346,68 @@ rver_new(struct tree *t, int fd, const struct stat *st)
 	return NULL;
 }
 
+/* Under R.mu: the version already filling from this very content (two
+ * write-opens of the same file at once), or, after completing any older
+ * one, NULL with R.mu still held so that nothing can slip in before the
+ * caller's insert. */
+static struct rver *
+same_or_none_locked(const struct stat *st)
+{
+	for (;;) {
+		struct rver *old = find_locked(st->st_dev, st->st_ino);
+		if (old == NULL)
+			return NULL;
+		if (old->m.ctime_ns == (int64_t)st->st_ctim.tv_sec *
+		    1000000000LL + st->st_ctim.tv_nsec &&
+		    old->m.size == (uint64_t)st->st_size)
+			return old;
+		/* an older version still filling: finish it first (its
+		 * missing chunks are still the content of its open) */
+		old->refs++;
+		pthread_mutex_unlock(&R.mu);
+		complete(old);
+		pthread_mutex_lock(&R.mu);
+	}
+}
+
 uint64_t
 range_begin(struct tree *t, int fd, const struct stat *st, const char *path,
     uint64_t actor_id)
 {
-	/* an older version of this inode still filling: finish it first
-	 * (its missing chunks are still the content of its open) */
-	struct rver *old = get(st->st_dev, st->st_ino, 0, 0);
-	if (old)
-		complete(old);
 	struct rver *r = rver_new(t, fd, st);
 	if (r == NULL)
 		return 0;
 	struct version_meta *m = &r->m;
-	m->id = version_next_id();
-	m->tree_id = t->id;
 	vault_meta_from_stat(m, st);
+	m->tree_id = t->id;
 	m->created_ns = now_ns();
 	m->actor_id = actor_id;
 	snprintf(m->reason, sizeof m->reason, "write");
 	snprintf(m->state, sizeof m->state, "filling");
 	snprintf(m->path, sizeof m->path, "%s", path);
+	vault_copy_xattrs(fd, r->dst);
+	pthread_mutex_lock(&R.mu);
+	struct rver *same = same_or_none_locked(st);
+	if (same) {
+		uint64_t id = same->m.id;
+		pthread_mutex_unlock(&R.mu);
+		put(r);
+		return id;
+	}
+	/* linked and journaled before any write of the session */
+	m->id = version_next_id();
 	char name[32];
 	snprintf(name, sizeof name, "%" PRIu64, m->id);
-	vault_copy_xattrs(fd, r->dst);
 	if (write_meta(r) < 0 || linkat(r->dst, "", t->vault->versions_fd,
 	    name, AT_EMPTY_PATH) < 0) {
 		int e = errno;
+		pthread_mutex_unlock(&R.mu);
 		put(r);
 		errno = e;
 		return 0;
 	}
 	store_version(m);
 	/* from here on every write of the inode reaches range_cover */
-	pthread_mutex_lock(&R.mu);
 	set_ignore(r->src, 0);
 	r->next = R.list;
 	R.list = r;
