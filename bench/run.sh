@@ -91,7 +91,7 @@ timed() {
 			"run_$w"; sync; echo "$(now) - $a" | bc >>"$1"
 		done
 	}
-	fresh_fs "$fs"; "setup_$w"; reps "$T/t.base"
+	fresh_fs "$fs"; "setup_$w" || { echo "$w: skipped"; return; }; reps "$T/t.base"
 	fresh_fs "$fs"; "setup_$w"; start_vigild off; reps "$T/t.off"; stop_vigild
 	fresh_fs "$fs"; "setup_$w"; start_vigild on; reps "$T/t.with"
 	sleep 1; sync
@@ -115,7 +115,11 @@ TARBALL=""
 setup_untar() {
 	if [ -z "$TARBALL" ]; then
 		local src; src=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | head -1)
-		[ -n "$src" ] || { echo "untar: install linux-source-6.1 (Debian package) first"; return 1; }
+		if [ -z "$src" ]; then
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-source-6.1 >/dev/null
+			src=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | head -1)
+		fi
+		[ -n "$src" ] || { echo "untar: cannot install linux-source-6.1 (Debian package)"; return 1; }
 		TARBALL=/var/tmp/vigil-bench-linux.tar
 		[ -f "$TARBALL" ] || xz -dc "$src" >"$TARBALL"
 	fi
