@@ -50,9 +50,9 @@ hold_inode(struct tree *t, int fd, int take, const struct stat *st,
 	e = index_set(st->st_dev, st->st_ino, path, t->id);
 	/* small files raise no pre-access events, held or not: an inode
 	 * that cannot be held (no fds left) must not pay for each read */
-	int quiet = e && !e->quiet;
+	int quiet = e && e->quiet == QUIET_NONE;
 	if (quiet)
-		e->quiet = 1;
+		e->quiet = QUIET_SMALL;
 	int hfd = -1;
 	if (atomic_load(&D.held_now) >= D.held_max) {
 		/* the kernel DENIES a permission event whose fd it cannot
