@@ -89,7 +89,7 @@ analyser_submit(enum job_kind kind, struct tree *t, const struct actor *a,
 	j->dev = dev;
 	j->ino = ino;
 	j->vid = vid;
-	judge_job_added(a);
+	judge_job_added(a, kind == JOB_DELETED);
 	pthread_mutex_lock(&Q.mu);
 	if (Q.tail)
 		Q.tail->next = j;
@@ -237,7 +237,7 @@ analyser_main(void *arg)
 		pthread_mutex_unlock(&Q.mu);
 		run(j);
 		atomic_fetch_add(&n_done, 1);
-		judge_job_done(j->a);
+		judge_job_done(j->a, j->kind == JOB_DELETED);
 		free(j->path);
 		free(j);
 	}

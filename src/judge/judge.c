@@ -96,9 +96,11 @@ struct jgroup {
 	int nmember;
 	/* back-pressure */
 	int jobs;
+	int del_jobs;            /* of those: deletions of others' files */
 	struct { uint64_t dev, ino; int64_t t; } openw[OPENW];
 	int nopenw;
 	int64_t last_write_ns;
+	int64_t last_del_ns;     /* its last deletion of others' content */
 	/* indicators */
 	struct ring destroyed, suspect, unexplained, canary, badexec;
 	struct evidence ev[EVIDENCE];
@@ -845,9 +847,24 @@ timed_wait(int64_t until)
  * analysis_backlog of its closed writes await analysis, or while it has
  * OPENW_CLEAN writes open at once (many threads starting together). */
 #define OPENW_CLEAN 4
+/* The group deleted someone else's file within the last second: its
+ * next opens go to a worker, which lets the notification thread read the
+ * deletion first and then waits for its analysis.  A read-then-delete
+ * encryptor (write a new file, delete the original) makes no write-open
+ * of existing content, so this is its only back-pressure; a benign
+ * deleter waits for an analysis that reads nothing but the new file
+ * beside the deleted one, if any. */
+static int
+deleting(const struct jgroup *g, int64_t now)
+{
+	return g->last_del_ns && now - g->last_del_ns < 1000000000LL;
+}
+
 static int
 must_wait_locked(struct jgroup *g, int counted, int64_t now)
 {
+	if (g->del_jobs > 0)
+		return 1;
 	if (g->score > 0)
 		return backlog_locked(g, now) >= 1;
 	return counted && (g->jobs >= (int)J.cfg->analysis_backlog ||
@@ -867,8 +884,8 @@ judge_admit(const struct actor *a, int counted, uint64_t dev, uint64_t ino,
 		until = deadline_ns;
 	int recent = g->last_write_ns &&
 	    mono_ns() - g->last_write_ns < 1000000000LL;
-	if (!g->contained && recent && catch_up &&
-	    (counted || g->score > 0)) {
+	if (!g->contained && catch_up && ((recent && (counted ||
+	    g->score > 0)) || deleting(g, mono_ns()))) {
 		/* a close-write of this group may still sit unread in the
 		 * notification queue: let the notify thread take it first */
 		pthread_mutex_unlock(&J.mu);
@@ -905,7 +922,8 @@ judge_needs_worker(const struct actor *a)
 		return 0;
 	/* unlocked reads: a stale answer only moves an open between the
 	 * fast path and a worker, both of which are correct */
-	return g->contained || (g->score > 0 && g->jobs > 0);
+	return g->contained || (g->score > 0 && g->jobs > 0) ||
+	    deleting(g, mono_ns());
 }
 
 int
@@ -916,7 +934,8 @@ judge_quiet(const struct actor *a)
 	struct jgroup *g = atomic_load(&((struct actor *)a)->group);
 	/* no group yet: a new process of a contained tree is found only by
 	 * judge_admit(), so let a worker ask it */
-	return g != NULL && !g->contained && g->score == 0;
+	return g != NULL && !g->contained && g->score == 0 &&
+	    !deleting(g, mono_ns());
 }
 
 /* ---- notification / analysis path ---- */
@@ -935,23 +954,29 @@ judge_closed(const struct actor *a, uint64_t dev, uint64_t ino)
 }
 
 void
-judge_job_added(const struct actor *a)
+judge_job_added(const struct actor *a, int deletion)
 {
 	struct jgroup *g = lock_group(a);
 	if (g == NULL)
 		return;
 	g->jobs++;
+	if (deletion) {
+		g->del_jobs++;
+		g->last_del_ns = mono_ns();
+	}
 	pthread_mutex_unlock(&J.mu);
 }
 
 void
-judge_job_done(const struct actor *a)
+judge_job_done(const struct actor *a, int deletion)
 {
 	struct jgroup *g = lock_group(a);
 	if (g == NULL)
 		return;
 	if (g->jobs > 0)
 		g->jobs--;
+	if (deletion && g->del_jobs > 0)
+		g->del_jobs--;
 	pthread_cond_broadcast(&J.cv);
 	pthread_mutex_unlock(&J.mu);
 }

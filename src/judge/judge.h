@@ -60,8 +60,10 @@ int judge_quiet(const struct actor *a);
 
 /* ---- notification / analysis path ---- */
 void judge_closed(const struct actor *a, uint64_t dev, uint64_t ino);
-void judge_job_added(const struct actor *a);
-void judge_job_done(const struct actor *a);
+/* An analysis job of a's group was queued / finished; deletion: it is
+ * about an unlink of someone else's file (back-pressure, see deleting()). */
+void judge_job_added(const struct actor *a, int deletion);
+void judge_job_done(const struct actor *a, int deletion);
 /* A file a changed was analysed. */
 void judge_file(const struct actor *a, const char *path,
     const struct analysis *an);
