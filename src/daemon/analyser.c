@@ -193,10 +193,11 @@ run_newfile(struct job *j)
 	/* keywords are looked for in the first 4 KiB; the hash (an
 	 * indicator other sites can check) is of the whole note */
 	int kw = judge_note_keywords(buf, n < 4096 ? (size_t)n : 4096);
+	if (!kw && !judge_note_name(base))
+		return;         /* not a note: no hash needed (most new files) */
 	char sha[65];
 	int hashed = n == st.st_size && sha256_hex(buf, (size_t)n, sha) == 0;
-	if (kw || judge_note_name(base))
-		judge_note(j->a, j->path, kw, hashed ? sha : NULL);
+	judge_note(j->a, j->path, kw, hashed ? sha : NULL);
 }
 
 static void
