@@ -160,8 +160,9 @@ void hold_sweep_orphans(void);
 int range_enabled(const struct tree *t);
 /* Large enough for a range pre-image (and range_enabled). */
 int range_large(const struct tree *t, const struct stat *st);
-/* A small file raises no pre-access events (an ignore mark). */
-void range_quiet_small(const struct tree *t, int fd, const struct stat *st);
+/* A file's reads raise no pre-access events (an ignore mark), until a
+ * version of it starts filling. */
+void range_quiet(const struct tree *t, int fd);
 /* Start a version of fd's content that fills in the background; its id,
  * or 0 (then preserve the whole file). */
 uint64_t range_begin(struct tree *t, int fd, const struct stat *st,
@@ -170,9 +171,6 @@ int range_active(uint64_t dev, uint64_t ino);
 /* The current content of (dev, ino) is in a finished version: silence
  * the pre-access events of the rest of the session. */
 void range_session_covered(int fd, uint64_t dev, uint64_t ino);
-/* A large file was closed after writing: a truncate(2) by path, which has
- * no open, must reach vigild again. */
-void range_session_end(struct tree *t, uint64_t dev, uint64_t ino);
 /* [off, end) of (dev, ino) is about to change: copy it in first.  0 if
  * no version of it is filling. */
 int range_cover(uint64_t dev, uint64_t ino, uint64_t off, uint64_t end);

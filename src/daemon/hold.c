@@ -48,11 +48,11 @@ hold_inode(struct tree *t, int fd, int take, const struct stat *st,
 		return 0;
 	}
 	e = index_set(st->st_dev, st->st_ino, path, t->id);
-	/* small files raise no pre-access events, held or not: an inode
-	 * that cannot be held (no fds left) must not pay for each read */
-	int quiet = e && e->quiet == QUIET_NONE;
+	/* reads raise no pre-access events, held or not: an inode that
+	 * cannot be held (no fds left) must not pay for each read either */
+	int quiet = e && !e->quiet;
 	if (quiet)
-		e->quiet = QUIET_SMALL;
+		e->quiet = 1;
 	int hfd = -1;
 	if (atomic_load(&D.held_now) >= D.held_max) {
 		/* the kernel DENIES a permission event whose fd it cannot
@@ -65,7 +65,7 @@ hold_inode(struct tree *t, int fd, int take, const struct stat *st,
 	if (hfd < 0) {
 		index_unlock();
 		if (quiet)
-			range_quiet_small(t, fd, st);
+			range_quiet(t, fd);
 		if (take)
 			close(fd);
 		atomic_fetch_add(&D.c.hold_failed, 1);
@@ -79,7 +79,7 @@ hold_inode(struct tree *t, int fd, int take, const struct stat *st,
 	e->held_fd = hfd;
 	index_unlock();
 	if (quiet)
-		range_quiet_small(t, hfd, st);
+		range_quiet(t, hfd);
 	atomic_fetch_add(&D.held_now, 1);
 	atomic_fetch_add(&D.c.held, 1);
 	atomic_fetch_add(&t->files, 1);

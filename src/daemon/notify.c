@@ -265,8 +265,6 @@ on_close_write(struct tree *t, const char *path, const struct actor *a)
 	index_unlock();
 	store_event(now_ns(), a ? a->id : 0, "close-write", path, NULL, dev,
 	    ino, 0);
-	if (e)
-		range_session_end(t, dev, ino);
 	if (a == NULL || e == NULL)
 		return;
 	judge_closed(a, dev, ino);

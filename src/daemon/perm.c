@@ -216,18 +216,6 @@ handle_exec(struct slot *s, const char *path)
 	}
 }
 
-/* One more descriptor open for writing; its close-write takes it back
- * (notify.c, range_session_end). */
-static void
-count_writer(const struct stat *st)
-{
-	index_lock();
-	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
-	if (e)
-		e->writers++;
-	index_unlock();
-}
-
 static void
 journal_write_open(uint64_t aid, enum intent in, const char *path,
     const struct stat *st, uint64_t vid)
@@ -254,10 +242,10 @@ fd_path(int fd, char *path, size_t len)
 static ssize_t probe_syscall(pid_t tid, char *sc, size_t len,
     const struct actor **a);
 
-/* A change to a large file with no version filling: truncate(2) by path
- * (no open, so no open event came first), or a write of a session whose
- * content a finished version already holds (then the rest of the session
- * is silenced). */
+/* A change to a large file with no version filling and no ignore mark
+ * (one vigild could not mark when it first saw it): a write of a session
+ * whose content a finished version already holds (then the rest of it is
+ * silenced), or one that nothing preserved yet. */
 static void
 pre_unannounced(struct slot *s, const struct actor *a)
 {
@@ -362,7 +350,6 @@ handle(struct slot *s)
 	uint64_t vid = 0;
 	if (st.st_size > 0)
 		vid = preserve(t, s->fd, &st, path, aid, in);
-	count_writer(&st);
 	journal_write_open(aid, in, path, &st, vid);
 }
 
@@ -451,7 +438,6 @@ fast_empty_write(const struct fanotify_event_metadata *m,
 	struct tree *t = tree_of_path(path);
 	if (t != NULL && !path_in_vault(path) && st->st_dev == t->dev) {
 		hold_inode(t, m->fd, 0, st, path);
-		count_writer(st);
 		journal_write_open(aid, in, path, st, 0);
 	}
 	atomic_fetch_add(&D.c.perm_fast, 1);

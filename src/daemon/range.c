@@ -21,11 +21,10 @@
  *           that no write lands in a chunk while it is copied) and at
  *           most range_fill_rate bytes a second;
  *   done    once every chunk is in, the version is an ordinary whole-file
- *           version (state "ok"); while a writer still has the file open
- *           (write-opens counted against close-writes), a FAN_PRE_ACCESS
- *           ignore mark that survives modification silences the rest of
- *           the session.  With no writer left it stays off, so that a
- *           truncate(2) by path, which has no open, is still seen.
+ *           version (state "ok"), and the file's FAN_PRE_ACCESS ignore
+ *           mark (one that survives modification) comes back: the rest of
+ *           the session, and every read until the next version, raise no
+ *           event.
  *
  * A chunk not yet in the version has not been written since the open
  * (every write is preceded by its cover), so copying it later from the
@@ -40,10 +39,12 @@
  * opened before a pre-content mark covered them never do.  So the marks
  * are deterministic: every protected directory carries FAN_PRE_ACCESS
  * for its children from the moment it is marked (capture/fanotify.c), and
- * every file below the threshold gets a surviving ignore mark when it is
- * first held, so small files cost no event.  begin removes any ignore
- * mark before the open is allowed, so every write of the session reaches
- * cover.  A begin while an older version of the same inode is still
+ * every file gets a surviving ignore mark when it is first seen, so reads
+ * cost no event (a large file's reads would otherwise each be a round
+ * trip, and its readahead lost to them).  begin removes the ignore mark
+ * before the open is allowed, so every write of the session reaches
+ * cover.  A truncate(2) by path, which has no open, is therefore not
+ * seen: docs/guarantees.md says so.  A begin while an older version of the same inode is still
  * filling finishes that one first; two begins from the same content (two
  * writers opening at once) share one version.
  *
@@ -121,9 +122,9 @@ set_ignore(int fd, int on)
 }
 
 void
-range_quiet_small(const struct tree *t, int fd, const struct stat *st)
+range_quiet(const struct tree *t, int fd)
 {
-	if (range_enabled(t) && !range_large(t, st))
+	if (range_enabled(t))
 		set_ignore(fd, 1);
 }
 
@@ -136,63 +137,13 @@ find_locked(uint64_t dev, uint64_t ino)
 	return NULL;
 }
 
-/* Write-opens of (dev, ino) not yet closed; with quiet >= 0, also set
- * the index's note of its ignore mark (index lock taken here). */
-static int
-writers(uint64_t dev, uint64_t ino, int quiet)
-{
-	index_lock();
-	struct ient *e = index_by_ino(dev, ino);
-	int n = e ? e->writers : 0;
-	if (e && quiet >= 0 && (quiet != QUIET_SESSION || n > 0))
-		e->quiet = quiet;
-	index_unlock();
-	return n;
-}
-
-/* The rest of a write session needs no event: its content is in a
- * finished version.  Only while a writer has the file open.  R.mu held. */
-static void
-quiet_session_locked(int fd, uint64_t dev, uint64_t ino)
-{
-	if (find_locked(dev, ino) == NULL &&
-	    writers(dev, ino, QUIET_SESSION) > 0)
-		set_ignore(fd, 1);
-}
-
 void
 range_session_covered(int fd, uint64_t dev, uint64_t ino)
 {
 	pthread_mutex_lock(&R.mu);
-	quiet_session_locked(fd, dev, ino);
-	pthread_mutex_unlock(&R.mu);
-}
-
-void
-range_session_end(struct tree *t, uint64_t dev, uint64_t ino)
-{
-	index_lock();
-	struct ient *e = index_by_ino(dev, ino);
-	int end = 0;
-	if (e) {
-		if (e->writers > 0)
-			e->writers--;
-		/* only a session's ignore mark goes: a small file keeps its */
-		end = e->writers == 0 && e->quiet == QUIET_SESSION;
-		if (end)
-			e->quiet = 0;
-	}
-	index_unlock();
-	if (!end || !range_enabled(t))
-		return;
-	int fd = held_dup(dev, ino);
-	if (fd < 0)
-		return;
-	pthread_mutex_lock(&R.mu);
 	if (find_locked(dev, ino) == NULL)
-		set_ignore(fd, 0);
+		set_ignore(fd, 1);
 	pthread_mutex_unlock(&R.mu);
-	close(fd);
 }
 
 int
@@ -302,8 +253,8 @@ finish_locked(struct rver *r)
 	unlink_locked(r);
 	/* quiet for the rest of the session, if it is still open; with no
 	 * writer left a truncate(2) by path must still be seen */
-	if (!r->failed)
-		quiet_session_locked(r->src, r->dev, r->ino);
+	if (!r->failed && find_locked(r->dev, r->ino) == NULL)
+		set_ignore(r->src, 1);
 	pthread_mutex_unlock(&R.mu);
 	atomic_fetch_add(&D.c.range_done, 1);
 }
@@ -424,7 +375,6 @@ range_begin(struct tree *t, int fd, const struct stat *st, const char *path,
 	store_version(m);
 	/* from here on every write of the inode reaches range_cover */
 	set_ignore(r->src, 0);
-	writers(r->dev, r->ino, 0);
 	r->next = R.list;
 	R.list = r;
 	pthread_cond_signal(&R.cv);

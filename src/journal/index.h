@@ -15,9 +15,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Why an inode carries a pre-access ignore mark (daemon/range.c). */
-enum { QUIET_NONE = 0, QUIET_SMALL = 1, QUIET_SESSION = 2 };
-
 struct ient {
 	uint64_t dev, ino;
 	char *path;
@@ -27,8 +24,7 @@ struct ient {
 	uint64_t pres_size;
 	uint64_t pres_vid;      /* the version holding that content */
 	uint64_t created_group; /* judge group that created it (0: older) */
-	int writers;            /* write-opens seen and not yet closed */
-	int quiet;              /* its pre-access ignore mark: QUIET_* */
+	int quiet;              /* its pre-access ignore mark was set */
 	struct ient *inext, *pnext;
 };
 
