@@ -251,8 +251,7 @@ finish_locked(struct rver *r)
 	r->done = 1;
 	pthread_mutex_lock(&R.mu);
 	unlink_locked(r);
-	/* quiet for the rest of the session, if it is still open; with no
-	 * writer left a truncate(2) by path must still be seen */
+	/* quiet again: the rest of the session and later reads */
 	if (!r->failed && find_locked(r->dev, r->ino) == NULL)
 		set_ignore(r->src, 1);
 	pthread_mutex_unlock(&R.mu);
