@@ -99,14 +99,8 @@ notify_retire(struct tree *t, uint64_t ino, const char *path,
 	struct version_meta *m = calloc(1, sizeof *m);
 	if (m == NULL)
 		goto out;
+	vault_meta_init(m, &st, t->id, path, reason, "ok", actor_id);
 	m->id = version_next_id();
-	m->tree_id = t->id;
-	vault_meta_from_stat(m, &st);
-	m->created_ns = now_ns();
-	m->actor_id = actor_id;
-	snprintf(m->reason, sizeof m->reason, "%s", reason);
-	snprintf(m->state, sizeof m->state, "ok");
-	snprintf(m->path, sizeof m->path, "%s", path);
 	if (vault_preserve(t->vault, fd, m) < 0) {
 		store_alert(LOG_LVL_CRIT, "retire-failed", "cannot keep %s "
 		    "after %s: %s", path, reason, strerror(errno));

@@ -60,7 +60,8 @@ struct slot {
 	const struct actor *a;
 	int deny;              /* the judge said no: answer FAN_DENY */
 	int exec;              /* FAN_OPEN_EXEC_PERM: check the hash */
-	int pre;               /* FAN_PRE_ACCESS of a range being filled */
+	int pre;               /* FAN_PRE_ACCESS of a large file */
+	enum pre_kind pre_kind;  /* from the reader's look at the syscall */
 	uint64_t off, count;   /* its range */
 	struct stat st;
 	int64_t t0;            /* mono ns at read */
@@ -111,20 +112,6 @@ ts_ns(struct timespec t)
 	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-static void
-fill_meta(struct version_meta *m, const struct stat *st, struct tree *t,
-    const char *path, const char *reason, uint64_t actor_id)
-{
-	memset(m, 0, sizeof *m);
-	m->id = version_next_id();
-	m->tree_id = t->id;
-	vault_meta_from_stat(m, st);
-	m->created_ns = now_ns();
-	m->actor_id = actor_id;
-	snprintf(m->reason, sizeof m->reason, "%s", reason);
-	snprintf(m->state, sizeof m->state, "ok");
-	snprintf(m->path, sizeof m->path, "%s", path);
-}
 
 static void
 set_preserved(const struct stat *st, int64_t ct, uint64_t vid)
@@ -166,7 +153,8 @@ preserve(struct tree *t, int fd, const struct stat *st, const char *path,
 	struct version_meta *m = malloc(sizeof *m);
 	if (m == NULL)
 		return 0;
-	fill_meta(m, st, t, path, "write", actor_id);
+	vault_meta_init(m, st, t->id, path, "write", "ok", actor_id);
+	m->id = version_next_id();
 	int64_t t0 = mono_ns();
 	if (vault_preserve(t->vault, fd, m) < 0) {
 		atomic_fetch_add(&D.c.preserve_failed, 1);
@@ -239,9 +227,6 @@ fd_path(int fd, char *path, size_t len)
 	return 0;
 }
 
-static ssize_t probe_syscall(pid_t tid, char *sc, size_t len,
-    const struct actor **a);
-
 /* A change to a large file with no version filling and no ignore mark
  * (one vigild could not mark when it first saw it): a write of a session
  * whose content a finished version already holds (then the rest of it is
@@ -265,19 +250,16 @@ pre_unannounced(struct slot *s, const struct actor *a)
 }
 
 /* A pre-access event of a large file: a write, truncate or mmap first
- * copies what it is about to change into the version (range.c). */
+ * copies what it is about to change into the version (range.c).  The
+ * reader already read the syscall (pre_fast). */
 static void
 handle_pre(struct slot *s)
 {
-	char sc[256];
-	const struct actor *a = NULL;
-	enum pre_kind k = PRE_TO_END;
-	if (probe_syscall(s->tid, sc, sizeof sc, &a) > 0)
-		k = intent_pre_kind(sc);
+	enum pre_kind k = s->pre_kind;
 	if (k == PRE_READ)
 		return;
 	if (!range_active(s->st.st_dev, s->st.st_ino))
-		pre_unannounced(s, a);
+		pre_unannounced(s, s->a);
 	uint64_t end = k == PRE_RANGE && s->count > 0 ? s->off + s->count :
 	    UINT64_MAX;
 	range_cover(s->st.st_dev, s->st.st_ino, s->off, end);
@@ -484,17 +466,19 @@ fast_path(const struct fanotify_event_metadata *m, struct stat *st,
 
 /* A pre-access event answered on the reader: a read, or a write of a few
  * pages into a version already filling (a copy from the page cache,
- * cheaper than the hand-off to a worker). */
+ * cheaper than the hand-off to a worker).  Otherwise *kind and *ap say
+ * what the worker needs. */
 #define PRE_FAST_MAX (256 * 1024)
 static int
 pre_fast(const struct fanotify_event_metadata *m, const struct stat *st,
-    uint64_t off, uint64_t count)
+    uint64_t off, uint64_t count, enum pre_kind *kind,
+    const struct actor **ap)
 {
 	char sc[256];
-	const struct actor *a = NULL;
-	if (probe_syscall(m->pid, sc, sizeof sc, &a) <= 0)
+	*kind = PRE_TO_END;   /* undecodable: assume the worst */
+	if (probe_syscall(m->pid, sc, sizeof sc, ap) <= 0)
 		return 0;
-	enum pre_kind k = intent_pre_kind(sc);
+	enum pre_kind k = *kind = intent_pre_kind(sc);
 	if (k == PRE_TO_END || (k == PRE_RANGE && (count == 0 ||
 	    count > PRE_FAST_MAX || !range_cover(st->st_dev, st->st_ino, off,
 	    off + count))))
@@ -542,11 +526,11 @@ dispatch(const struct fanotify_event_metadata *m)
 	int64_t t0 = mono_ns();
 	int exec = (m->mask & FAN_OPEN_EXEC_PERM) != 0;
 	int pre = (m->mask & FAN_PRE_ACCESS) != 0;
+	enum pre_kind kind = PRE_TO_END;
 	uint64_t off = 0, count = 0;
 	if (pre) {
-		/* a file below the threshold that is not yet held (its
-		 * ignore mark comes with the hold), or a read while nothing
-		 * fills: nothing to do */
+		/* a file below the threshold (not yet held: its ignore mark
+		 * comes with the hold): nothing to do */
 		atomic_fetch_add(&D.c.pre_events, 1);
 		if (fstat(m->fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 		    (uint64_t)st.st_size < D.cfg.range_preimage_min) {
@@ -555,8 +539,9 @@ dispatch(const struct fanotify_event_metadata *m)
 		}
 		if (event_range(m, &off, &count) < 0)
 			off = count = 0;      /* no range: all of the file */
-		if (pre_fast(m, &st, off, count))
+		if (pre_fast(m, &st, off, count, &kind, &a))
 			return;
+		aid = a ? a->id : 0;
 	} else if (exec) {
 		/* no indicators, or a verdict cached as good: run it now;
 		 * anything else is hashed on a worker */
@@ -595,6 +580,7 @@ dispatch(const struct fanotify_event_metadata *m)
 	s->deny = 0;
 	s->exec = exec;
 	s->pre = pre;
+	s->pre_kind = kind;
 	s->off = off;
 	s->count = count;
 	s->t0 = t0;

@@ -343,13 +343,7 @@ range_begin(struct tree *t, int fd, const struct stat *st, const char *path,
 	if (r == NULL)
 		return 0;
 	struct version_meta *m = &r->m;
-	vault_meta_from_stat(m, st);
-	m->tree_id = t->id;
-	m->created_ns = now_ns();
-	m->actor_id = actor_id;
-	snprintf(m->reason, sizeof m->reason, "write");
-	snprintf(m->state, sizeof m->state, "filling");
-	snprintf(m->path, sizeof m->path, "%s", path);
+	vault_meta_init(m, st, t->id, path, "write", "filling", actor_id);
 	vault_copy_xattrs(fd, r->dst);
 	pthread_mutex_lock(&R.mu);
 	struct rver *same = same_or_none_locked(st);
@@ -382,12 +376,11 @@ range_begin(struct tree *t, int fd, const struct stat *st, const char *path,
 	return m->id;
 }
 
-int
-range_cover(uint64_t dev, uint64_t ino, uint64_t off, uint64_t end)
+/* Copy [off, end) of r's file in, if still missing; consumes the caller's
+ * reference. */
+static void
+copy_span(struct rver *r, uint64_t off, uint64_t end)
 {
-	struct rver *r = get(dev, ino, 0, 0);
-	if (r == NULL)
-		return 0;
 	pthread_mutex_lock(&r->mu);
 	if (end > r->size)
 		end = r->size;
@@ -395,6 +388,15 @@ range_cover(uint64_t dev, uint64_t ino, uint64_t off, uint64_t end)
 		copy_chunks(r, off / CHUNK, (end - 1) / CHUNK - off / CHUNK + 1);
 	pthread_mutex_unlock(&r->mu);
 	put(r);
+}
+
+int
+range_cover(uint64_t dev, uint64_t ino, uint64_t off, uint64_t end)
+{
+	struct rver *r = get(dev, ino, 0, 0);
+	if (r == NULL)
+		return 0;
+	copy_span(r, off, end);
 	atomic_fetch_add(&D.c.range_covers, 1);
 	return 1;
 }
@@ -402,15 +404,9 @@ range_cover(uint64_t dev, uint64_t ino, uint64_t off, uint64_t end)
 void
 range_fill_span(uint64_t vid, uint64_t off, uint64_t len)
 {
-	struct rver *r = vid ? get(0, 0, vid, 0) : NULL;
-	if (r == NULL)
-		return;
-	pthread_mutex_lock(&r->mu);
-	if (!r->done && len > 0 && off < r->size)
-		copy_chunks(r, off / CHUNK, (off + len - 1) / CHUNK -
-		    off / CHUNK + 1);
-	pthread_mutex_unlock(&r->mu);
-	put(r);
+	struct rver *r = vid && len > 0 ? get(0, 0, vid, 0) : NULL;
+	if (r)
+		copy_span(r, off, off + len);
 }
 
 void

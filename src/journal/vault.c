@@ -159,6 +159,21 @@ vault_meta_from_stat(struct version_meta *m, const struct stat *st)
 	m->ctime_ns = ts_ns(st->st_ctim);
 }
 
+void
+vault_meta_init(struct version_meta *m, const struct stat *st, int tree_id,
+    const char *path, const char *reason, const char *state,
+    uint64_t actor_id)
+{
+	memset(m, 0, sizeof *m);
+	m->tree_id = tree_id;
+	vault_meta_from_stat(m, st);
+	m->created_ns = now_ns();
+	m->actor_id = actor_id;
+	snprintf(m->reason, sizeof m->reason, "%s", reason);
+	snprintf(m->state, sizeof m->state, "%s", state);
+	snprintf(m->path, sizeof m->path, "%s", path);
+}
+
 int
 vault_meta_format(const struct version_meta *m, char *buf, size_t len)
 {

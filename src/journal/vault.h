@@ -50,6 +50,10 @@ int vault_remove_version(struct vault *v, uint64_t id);
 
 /* Fill the file fields of m (dev, ino, size, mode, owner, times) from st. */
 void vault_meta_from_stat(struct version_meta *m, const struct stat *st);
+/* All of a new version's metadata but its id: the file's, created now. */
+void vault_meta_init(struct version_meta *m, const struct stat *st, int tree_id,
+    const char *path, const char *reason, const char *state,
+    uint64_t actor_id);
 
 /* Metadata xattr text <-> struct (exposed for tests and the fuzzer). */
 int vault_meta_format(const struct version_meta *m, char *buf, size_t len);
