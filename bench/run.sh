@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# bench/run.sh - vigil's benchmarks.  Each workload runs on a fresh
-# loop-mounted filesystem, first without vigild and then with vigild
-# protecting the tree, in the same invocation; it prints the ratio.
+# bench/run.sh - vigil's benchmarks.  Each workload runs on fresh
+# loop-mounted filesystems, without vigild, with vigild (detect = off) and
+# with vigild (detect = on) protecting the tree, interleaved in the same
+# invocation; it prints the ratios and every run's time.
 #
 #   bench/run.sh [--fs ext4|xfs|btrfs|all] [--only NAME[,NAME]] [--reps N] [--out FILE]
 #
@@ -21,7 +22,10 @@
 # writing workloads the journal bytes per byte overwritten.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-VIGILD=$ROOT/build/vigild; VIGIL=$ROOT/build/vigil; OPENLAT=$ROOT/build/openlat
+# VIGILD=PATH runs another build of the daemon (an A/B comparison); the
+# tree is then not rebuilt
+VIGILD_GIVEN=${VIGILD:-}
+VIGILD=${VIGILD:-$ROOT/build/vigild}; VIGIL=$ROOT/build/vigil; OPENLAT=$ROOT/build/openlat
 FSLIST=ext4; ONLY=untar,sed,grep,fio,outside,openlat; REPS=3; OUT=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -35,78 +39,99 @@ while [ $# -gt 0 ]; do
 done
 [ "$FSLIST" = all ] && FSLIST="ext4 xfs btrfs"
 [ "$(id -u)" -eq 0 ] || { echo "bench needs root"; exit 1; }
-make -C "$ROOT" -s all build/openlat >/dev/null || exit 1
+[ -n "$VIGILD_GIVEN" ] || make -C "$ROOT" -s all build/openlat >/dev/null || exit 1
 T=$(mktemp -d /tmp/vigil-bench.XXXXXX)
-VPID=""
+# Three filesystems, one per mode: "base" (no vigild), "off" (vigild with
+# detect = off: the protect issue's run) and "on" (detect = on).  Both
+# daemons run side by side, each marking only its own filesystem, and the
+# reps are interleaved (base, off, on; then off, on, base; ...), so that
+# a machine that drifts over minutes (this project's VMs do, by 30%
+# within one bench) drifts for all three modes alike.
+MODES="base off on"
+declare -A VPID=()
+M=""   # the mount point of the mode being run: workloads use $M
 cleanup() {
-	[ -f "$T/state/vigild.pid" ] && kill -9 "$(cat "$T/state/vigild.pid")" 2>/dev/null
-	mountpoint -q "$T/mnt" && umount -l "$T/mnt"
+	for m in $MODES; do
+		[ -f "$T/$m/state/vigild.pid" ] && kill -9 "$(cat "$T/$m/state/vigild.pid")" 2>/dev/null
+		mountpoint -q "$T/$m/mnt" && umount -l "$T/$m/mnt"
+	done
 	rm -rf "$T"
 }
 trap cleanup EXIT
 RESULTS=()
 
-fresh_fs() { # fs
-	mountpoint -q "$T/mnt" && umount "$T/mnt"
-	rm -f "$T/img"; truncate -s 12G "$T/img"
+use() { M=$T/$1/mnt; }
+fresh_fs() { # fs [mode]: a new filesystem for mode (default on), and use it
+	local d=$T/${2:-on}
+	mountpoint -q "$d/mnt" && umount "$d/mnt"
+	mkdir -p "$d/mnt"; rm -f "$d/img"; truncate -s 12G "$d/img"
 	case $1 in
-	ext4) mkfs.ext4 -q -F "$T/img" ;;
-	xfs) mkfs.xfs -q -f -m reflink=1 "$T/img" ;;
-	btrfs) mkfs.btrfs -q -f "$T/img" >/dev/null ;;
+	ext4) mkfs.ext4 -q -F "$d/img" ;;
+	xfs) mkfs.xfs -q -f -m reflink=1 "$d/img" ;;
+	btrfs) mkfs.btrfs -q -f "$d/img" >/dev/null ;;
 	esac
-	mkdir -p "$T/mnt"; mount -o loop "$T/img" "$T/mnt"
-	mkdir -p "$T/mnt/share" "$T/mnt/outside"
-	rm -rf "$T/state"
+	mount -o loop "$d/img" "$d/mnt"
+	mkdir -p "$d/mnt/share" "$d/mnt/outside"
+	rm -rf "$d/state"
+	use "${2:-on}"
 }
-start_vigild() {
-	# $1 = "off": protection only (detect = off), the protect issue's run
-	local conf=()
-	if [ "${1:-on}" = off ]; then printf 'detect = off\n' >"$T/off.conf"; conf=(-c "$T/off.conf"); fi
-	timeout 3600 "$VIGILD" --foreground --protect "$T/mnt/share" --state-dir "$T/state" "${conf[@]}" >>"$T/vigild.log" 2>&1 &
-	VPID=$!
-	for _ in $(seq 600); do "$VIGIL" --state-dir "$T/state" status >/dev/null 2>&1 && return 0; sleep 0.1; done
-	echo "vigild did not start"; tail "$T/vigild.log"; exit 1
+start_vigild() { # mode [conf]: vigild protecting that mode's tree
+	local d=$T/$1 conf=()
+	if [ "$1" = off ]; then printf 'detect = off\n' >"$T/off.conf"; conf=(-c "$T/off.conf"); fi
+	[ -n "${2:-}" ] && conf=(-c "$2")
+	timeout 3600 "$VIGILD" --foreground --protect "$d/mnt/share" --state-dir "$d/state" "${conf[@]}" >>"$T/vigild-$1.log" 2>&1 &
+	VPID[$1]=$!
+	for _ in $(seq 600); do "$VIGIL" --state-dir "$d/state" status >/dev/null 2>&1 && return 0; sleep 0.1; done
+	echo "vigild did not start"; tail "$T/vigild-$1.log"; exit 1
 }
-vstats() { # prints "rss_mb cpu_s" of the running vigild
-	local p; p=$(cat "$T/state/vigild.pid")
+vstats() { # mode: prints "rss_mb cpu_s" of that mode's running vigild
+	local p; p=$(cat "$T/$1/state/vigild.pid")
 	local rss; rss=$(awk '/VmHWM/{print $2}' "/proc/$p/status")
 	local ticks; ticks=$(awk '{print $14+$15}' "/proc/$p/stat")
 	echo "$((rss / 1024)) $(awk -v t="$ticks" -v h="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t/h}')"
 }
-stop_vigild() {
-	kill -TERM "$VPID" 2>/dev/null; wait "$VPID" 2>/dev/null; VPID=""
+stop_vigild() { # mode
+	[ -n "${VPID[$1]:-}" ] || return 0
+	kill -TERM "${VPID[$1]}" 2>/dev/null; wait "${VPID[$1]}" 2>/dev/null; VPID[$1]=""
 }
-fs_used() { df -B1 --output=used "$T/mnt" | tail -1; }
+fs_used() { df -B1 --output=used "$M" | tail -1; }
 now() { date +%s.%N; }
 median() { sort -g | awk '{a[NR]=$1} END{print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# timed FS WORKLOAD: runs prep_W (untimed) then run_W (timed) REPS times,
-# without and then with vigild; records ratio of medians.
+# timed FS WORKLOAD: REPS times, for each mode in a rotating order, runs
+# prep_W (untimed) then run_W (timed); records the ratios of medians.
 timed() {
-	local fs=$1 w=$2 base with off ratio ratio_off extra="" used0=0
-	: >"$T/t.base"; : >"$T/t.with"; : >"$T/t.off"
-	reps() { # OUTFILE: REPS untimed preps and timed runs; used0 = fs use before the last
-		for _ in $(seq "$REPS"); do
-			"prep_$w"; sync; used0=$(fs_used); local a; a=$(now)
-			"run_$w"; sync; echo "$(now) - $a" | bc >>"$1"
+	local fs=$1 w=$2 base with off ratio ratio_off extra="" used0=0 m r a
+	for m in $MODES; do
+		: >"$T/t.$m"
+		fresh_fs "$fs" "$m"
+		"setup_$w" || { echo "$w: skipped"; return; }
+		[ "$m" = base ] || start_vigild "$m"
+	done
+	local order=($MODES)
+	for r in $(seq "$REPS"); do
+		for m in "${order[@]}"; do
+			use "$m"; "prep_$w"; sync
+			[ "$m" = on ] && used0=$(fs_used)
+			a=$(now); "run_$w"; sync; echo "$(now) - $a" | bc >>"$T/t.$m"
 		done
-	}
-	fresh_fs "$fs"; "setup_$w" || { echo "$w: skipped"; return; }; reps "$T/t.base"
-	fresh_fs "$fs"; "setup_$w"; start_vigild off; reps "$T/t.off"; stop_vigild
-	fresh_fs "$fs"; "setup_$w"; start_vigild on; reps "$T/t.with"
-	sleep 1; sync
+		order=("${order[@]:1}" "${order[0]}")
+	done
+	sleep 1; sync; use on
 	local journal=$(( $(fs_used) - used0 ))
-	read -r rss cpu < <(vstats)
-	stop_vigild
-	base=$(median <"$T/t.base"); with=$(median <"$T/t.with"); off=$(median <"$T/t.off")
+	read -r rss cpu < <(vstats on)
+	read -r _ cpu_off < <(vstats off)
+	stop_vigild off; stop_vigild on
+	base=$(median <"$T/t.base"); with=$(median <"$T/t.on"); off=$(median <"$T/t.off")
 	ratio=$(echo "scale=3; $with / $base" | bc)
 	ratio_off=$(echo "scale=3; $off / $base" | bc)
 	if [ -n "${WRITTEN:-}" ] && [ "$WRITTEN" -gt 0 ]; then
 		extra=$(echo "scale=2; $journal / $WRITTEN" | bc)
 	fi
-	printf '%-8s %-6s base %8.3fs  detect-off %8.3fs (%6.3fx)  detect-on %8.3fs  ratio %6.3fx  rss %4s MB  cpu %6ss  journal/overwritten %s\n' \
-	    "$w" "$fs" "$base" "$off" "$ratio_off" "$with" "$ratio" "$rss" "$cpu" "${extra:--}"
-	RESULTS+=("| $w | $fs | $base | $off | ${ratio_off}× | $with | **${ratio}×** | $rss | $cpu | ${extra:--} |")
+	printf '%-8s %-6s base %8.3fs  detect-off %8.3fs (%6.3fx)  detect-on %8.3fs  ratio %6.3fx  on/off %6.3f  rss %4s MB  cpu off %6ss on %6ss  journal/overwritten %s\n' \
+	    "$w" "$fs" "$base" "$off" "$ratio_off" "$with" "$ratio" "$(echo "scale=3; $with / $off" | bc)" "$rss" "$cpu_off" "$cpu" "${extra:--}"
+	for m in $MODES; do echo "         $m runs: $(tr '\n' ' ' <"$T/t.$m")"; done
+	RESULTS+=("| $w | $fs | $base | $off | ${ratio_off}× | $with | **${ratio}×** | $(echo "scale=3; $with / $off" | bc) | $rss | $cpu_off / $cpu | ${extra:--} |")
 	WRITTEN=""
 }
 
@@ -125,14 +150,14 @@ setup_untar() {
 	fi
 	cat "$TARBALL" >/dev/null
 }
-prep_untar() { rm -rf "$T/mnt/share/linux"; mkdir -p "$T/mnt/share/linux"; }
-run_untar() { tar -xf "$TARBALL" -C "$T/mnt/share/linux"; }
+prep_untar() { rm -rf "$M/share/linux"; mkdir -p "$M/share/linux"; }
+run_untar() { tar -xf "$TARBALL" -C "$M/share/linux"; }
 
 # ---- sed -i over 10,000 small files ----
 setup_sed() { :; }
 prep_sed() {
-	rm -rf "$T/mnt/share/sed"; mkdir -p "$T/mnt/share/sed"
-	python3 - "$T/mnt/share/sed" <<'PY'
+	rm -rf "$M/share/sed"; mkdir -p "$M/share/sed"
+	python3 - "$M/share/sed" <<'PY'
 import os, sys
 d = sys.argv[1]
 for i in range(10000):
@@ -143,11 +168,11 @@ for i in range(10000):
 PY
 	WRITTEN=$((10000 * 20 * 40))   # per run: journal is measured over the last run
 }
-run_sed() { find "$T/mnt/share/sed" -type f -print0 | xargs -0 -n 500 sed -i 's/alpha/ALPHA/'; }
+run_sed() { find "$M/share/sed" -type f -print0 | xargs -0 -n 500 sed -i 's/alpha/ALPHA/'; }
 
 # ---- grep -r over 50,000 files ----
 setup_grep() {
-	python3 - "$T/mnt/share/grep" <<'PY'
+	python3 - "$M/share/grep" <<'PY'
 import os, sys
 d = sys.argv[1]
 for i in range(50000):
@@ -156,26 +181,26 @@ for i in range(50000):
     with open(os.path.join(sub, "f%05d.txt" % i), "w") as f:
         f.write(("line %d of a hospital record, nothing to see\n" % i) * 30)
 PY
-	grep -r zzz "$T/mnt/share/grep" >/dev/null || true
+	grep -r zzz "$M/share/grep" >/dev/null || true
 }
 prep_grep() { :; }
-run_grep() { grep -r -c "record 7" "$T/mnt/share/grep" >/dev/null || true; }
+run_grep() { grep -r -c "record 7" "$M/share/grep" >/dev/null || true; }
 
 # ---- fio: 4 KiB random writes to a 1 GiB file ----
 setup_fio() { :; }
 prep_fio() {
-	rm -f "$T/mnt/share/vm.img"
-	head -c 1G /dev/urandom >"$T/mnt/share/vm.img"
+	rm -f "$M/share/vm.img"
+	head -c 1G /dev/urandom >"$M/share/vm.img"
 	WRITTEN=$((256 * 1024 * 1024))   # per run
 }
 run_fio() {
-	fio --name=rw --filename="$T/mnt/share/vm.img" --rw=randwrite --bs=4k --size=1G \
+	fio --name=rw --filename="$M/share/vm.img" --rw=randwrite --bs=4k --size=1G \
 	    --io_size=256M --ioengine=psync --fsync_on_close=1 --randrepeat=1 --output-format=terse >/dev/null
 }
 
 # ---- opens and reads outside the tree, same filesystem ----
 setup_outside() {
-	python3 - "$T/mnt/outside" <<'PY'
+	python3 - "$M/outside" <<'PY'
 import os, sys
 d = sys.argv[1]
 for i in range(20000):
@@ -184,39 +209,39 @@ for i in range(20000):
 PY
 }
 prep_outside() { :; }
-run_outside() { for _ in 1 2 3 4 5; do "$OPENLAT" "$T/mnt/outside" 1 >/dev/null; cat "$T/mnt/outside"/o1* >/dev/null; done; }
+run_outside() { for _ in 1 2 3 4 5; do "$OPENLAT" "$M/outside" 1 >/dev/null; cat "$M/outside"/o1* >/dev/null; done; }
 
 # ---- permission-event latency ----
 openlat_report() {
 	local fs=$1
 	fresh_fs "$fs"
-	python3 - "$T/mnt/share/lat" <<'PY'
+	python3 - "$M/share/lat" <<'PY'
 import os, sys
 d = sys.argv[1]; os.makedirs(d)
 for i in range(5000):
     with open(os.path.join(d, "f%04d" % i), "w") as f: f.write("y" * 100)
 PY
 	local b r w
-	b=$("$OPENLAT" "$T/mnt/share/lat" 4)
-	start_vigild
-	r=$("$OPENLAT" "$T/mnt/share/lat" 4)
-	w=$("$OPENLAT" "$T/mnt/share/lat" 4 w)
+	b=$("$OPENLAT" "$M/share/lat" 4)
+	start_vigild on
+	r=$("$OPENLAT" "$M/share/lat" 4)
+	w=$("$OPENLAT" "$M/share/lat" 4 w)
 	local avg max
-	avg=$("$VIGIL" --state-dir "$T/state" --json status | sed -n 's/.*"perm_avg_us":\([0-9.]*\).*/\1/p')
-	read -r rss cpu < <(vstats)
-	stop_vigild
+	avg=$("$VIGIL" --state-dir "$T/on/state" --json status | sed -n 's/.*"perm_avg_us":\([0-9.]*\).*/\1/p')
+	read -r rss cpu < <(vstats on)
+	stop_vigild on
 	echo "openlat $fs  no vigild: $b"
 	echo "openlat $fs  vigild, read opens: $r"
 	echo "openlat $fs  vigild, write opens (content already preserved): $w"
 	echo "openlat $fs  vigild's own handling time per event (mean): ${avg} us; rss ${rss} MB"
-	RESULTS+=("| openlat | $fs | $b | - | - | read: $r; write: $w | handling mean ${avg} µs | $rss | $cpu | - |")
+	RESULTS+=("| openlat | $fs | $b | - | - | read: $r; write: $w | - | handling mean ${avg} µs | $rss | $cpu | - |")
 }
 
 # ---- the wait of a write-open of a large file ----
 bigopen_once() { # prints ms for open O_RDWR + 4 KiB pwrite + close of a fresh 1 GiB file
-	rm -f "$T/mnt/share/big.img"
-	head -c 1G /dev/urandom >"$T/mnt/share/big.img"; sync
-	python3 - "$T/mnt/share/big.img" <<'PY'
+	rm -f "$M/share/big.img"
+	head -c 1G /dev/urandom >"$M/share/big.img"; sync
+	python3 - "$M/share/big.img" <<'PY'
 import os, sys, time
 t = time.monotonic()
 fd = os.open(sys.argv[1], os.O_RDWR)
@@ -231,15 +256,14 @@ bigopen_report() {
 	b=$(for _ in $(seq "$REPS"); do bigopen_once; done | median)
 	fresh_fs "$fs"
 	printf 'detect = off\nrange_preimage_min = 0\n' >"$T/whole.conf"
-	"$VIGILD" --foreground --protect "$T/mnt/share" --state-dir "$T/state" -c "$T/whole.conf" >>"$T/vigild.log" 2>&1 &
-	VPID=$!; for _ in $(seq 100); do "$VIGIL" --state-dir "$T/state" status >/dev/null 2>&1 && break; sleep 0.1; done
+	start_vigild on "$T/whole.conf"
 	w=$(for _ in $(seq "$REPS"); do bigopen_once; done | median)
-	stop_vigild; fresh_fs "$fs"
+	stop_vigild on; fresh_fs "$fs" off
 	start_vigild off
 	r=$(for _ in $(seq "$REPS"); do bigopen_once; done | median)
-	stop_vigild
+	stop_vigild off
 	echo "bigopen $fs  open+write+close of a 1 GiB file: without vigild ${b} ms, whole pre-image ${w} ms, range pre-image ${r} ms"
-	RESULTS+=("| bigopen | $fs | ${b} ms | whole pre-image ${w} ms | - | range pre-image ${r} ms | - | - | - | - |")
+	RESULTS+=("| bigopen | $fs | ${b} ms | whole pre-image ${w} ms | - | range pre-image ${r} ms | - | - | - | - | - |")
 }
 
 for fs in $FSLIST; do
@@ -253,8 +277,8 @@ done
 if [ -n "$OUT" ]; then
 	{
 		echo "<!-- bench/run.sh, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$ROOT" rev-parse --short HEAD), kernel $(uname -r), reps $REPS -->"
-		echo "| workload | fs | without vigild (s) | vigild, detect = off (s) | ratio | vigild, detect = on (s) | ratio | vigild RSS (MB) | vigild CPU (s) | journal bytes / byte overwritten |"
-		echo "|---|---|---|---|---|---|---|---|---|---|"
+		echo "| workload | fs | without vigild (s) | vigild, detect = off (s) | ratio | vigild, detect = on (s) | ratio | on / off | vigild RSS (MB) | vigild CPU, off / on (s) | journal bytes / byte overwritten |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|"
 		printf '%s\n' "${RESULTS[@]}"
 	} >>"$OUT"
 fi
