@@ -11,8 +11,11 @@
  *             Where the vault cannot reflink (ext4) and the kernel has
  *             FAN_PRE_ACCESS (6.14+), also that: the range pre-images of
  *             large files (daemon/range.c) stand on it.
- *   notif_fd  FAN_REPORT_DFID_NAME|FID|TARGET_FID|PIDFD: create, delete,
- *             rename and close-write on the same directories.
+ *   notif_fd  FAN_REPORT_DFID_NAME|FID|TARGET_FID: create, delete,
+ *             rename and close-write on the same directories.  No pidfd
+ *             per event: the actor is looked up by pid (actor.c checks
+ *             the start time), and a pidfd costs an fd install, a pidfs
+ *             inode and its release for every event.
  * Marks are inode marks with FAN_EVENT_ON_CHILD placed on each directory,
  * not a filesystem or mount mark: a share under /srv usually lives on the
  * root filesystem, and a filesystem mark would make every open on the
@@ -65,7 +68,7 @@ capture_init(char *err, size_t errlen)
 
 	D.notif_fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC |
 	    FAN_NONBLOCK | FAN_REPORT_DFID_NAME | FAN_REPORT_FID |
-	    FAN_REPORT_TARGET_FID | FAN_REPORT_PIDFD | FAN_UNLIMITED_QUEUE |
+	    FAN_REPORT_TARGET_FID | FAN_UNLIMITED_QUEUE |
 	    FAN_UNLIMITED_MARKS, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (D.notif_fd < 0) {
 		snprintf(err, errlen, "fanotify notification group: %s (needs "

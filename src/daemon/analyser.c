@@ -236,7 +236,9 @@ analyser_main(void *arg)
 			Q.tail = NULL;
 		Q.queued--;
 		pthread_mutex_unlock(&Q.mu);
+		atomic_fetch_add(&D.busy, 1);
 		run(j);
+		atomic_fetch_sub(&D.busy, 1);
 		atomic_fetch_add(&n_done, 1);
 		judge_job_done(j->a, j->kind == JOB_DELETED);
 		free(j->path);

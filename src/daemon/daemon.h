@@ -72,6 +72,11 @@ struct daemon {
 	pid_t self_tids[32];
 	atomic_int nself;
 	atomic_long held_now;    /* fds held open (hold.c) */
+	/* vigild threads doing work right now (notification batch, worker,
+	 * analyser): the permission reader spins only while they leave a
+	 * core free (perm.c) */
+	atomic_int busy;
+	int ncpu;
 	long held_max;           /* never hold more: keep room for events */
 	struct counters c;
 };

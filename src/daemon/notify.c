@@ -107,7 +107,6 @@ notify_retire(struct tree *t, uint64_t ino, const char *path,
 	} else {
 		atomic_fetch_add(&D.c.retired, 1);
 		vid = m->id;
-		store_version(m);
 		store_event(m->created_ns, actor_id, "preserve", path, NULL,
 		    m->dev, m->ino, m->id);
 	}
@@ -343,7 +342,6 @@ static void
 handle_event(struct fanotify_event_metadata *m)
 {
 	struct dname dn = { 0 }, od = { 0 }, nd = { 0 };
-	int pidfd = -1;
 	char *p = (char *)(m + 1), *end = (char *)m + m->event_len;
 	while (p + sizeof(struct fanotify_event_info_header) <= end) {
 		struct fanotify_event_info_header *h = (void *)p;
@@ -359,19 +357,17 @@ handle_event(struct fanotify_event_metadata *m)
 		case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME:
 			parse_dname((void *)h, &nd);
 			break;
-		case FAN_EVENT_INFO_TYPE_PIDFD:
-			pidfd = ((struct fanotify_event_info_pidfd *)h)->pidfd;
-			break;
 		default:
 			break;
 		}
 		p += h->len;
 	}
-	if (pidfd >= 0)
-		close(pidfd);
 	/* vigild's own activity (every preserve opens vault files, which
 	 * the tamper watch reports): dropped before any lookup */
-	if (m->pid > 0 && m->pid == getpid())
+	static pid_t self;
+	if (self == 0)
+		self = getpid();
+	if (m->pid > 0 && m->pid == self)
 		return;
 	const struct actor *a = NULL;
 	if (m->pid > 0)
@@ -414,6 +410,7 @@ notify_main(void *arg)
 		ssize_t len = read(D.notif_fd, buf, sizeof buf);
 		if (len <= 0)
 			continue;
+		atomic_fetch_add(&D.busy, 1);
 		/* events with file handles and names are padded to 4 bytes
 		 * only: each is copied to an 8-aligned buffer before its
 		 * fields are read */
@@ -439,6 +436,7 @@ notify_main(void *arg)
 			}
 			handle_event(m);
 		}
+		atomic_fetch_sub(&D.busy, 1);
 		atomic_fetch_add(&batches_done, 1);
 	}
 	return NULL;

@@ -175,7 +175,6 @@ preserve(struct tree *t, int fd, const struct stat *st, const char *path,
 	}
 	set_preserved(st, ct, m->id);
 	uint64_t id = m->id;
-	store_version(m);
 	free(m);
 	return id;
 }
@@ -363,10 +362,12 @@ worker(void *arg)
 		int idx = P.fifo[P.tail++ % SLOTS];
 		pthread_mutex_unlock(&P.mu);
 		struct slot *s = &P.slots[idx];
+		atomic_fetch_add(&D.busy, 1);
 		if (!atomic_load(&s->answered))
 			handle(s);
 		answer_once(s);
 		release(idx);
+		atomic_fetch_sub(&D.busy, 1);
 	}
 	return NULL;
 }
@@ -621,10 +622,16 @@ reader(void *arg)
 			if (len <= 0)
 				continue;
 		}
-		/* spin only within a burst: an event that came soon after the
-		 * previous one; a lone open costs no spinning */
+		/* spin only within a burst (an event that came soon after
+		 * the previous one; a lone open costs no spinning), and only
+		 * while the opener and the reader have a core each: on a
+		 * small server where the notification thread or an analyser
+		 * is busy, a spinning reader takes the core they and the
+		 * opener need (sed -i on 2 cores: 3.2 s without the spin,
+		 * 4.1 s with it) */
 		int64_t now = mono_ns();
-		spin_until = now - last < 2 * READER_SPIN_NS ?
+		spin_until = now - last < 2 * READER_SPIN_NS &&
+		    atomic_load(&D.busy) + 2 <= D.ncpu ?
 		    now + READER_SPIN_NS : 0;
 		last = now;
 		struct fanotify_event_metadata *m = (void *)buf;

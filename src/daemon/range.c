@@ -85,6 +85,7 @@ struct rver {
 	int failed, done;
 	int refs;                  /* the table's and each user's; R.mu */
 	struct version_meta m;
+	struct vault *vault;
 	pthread_mutex_t mu;        /* copying, the bitmap, done */
 	struct rver *next;
 };
@@ -218,16 +219,6 @@ copy_chunks(struct rver *r, uint64_t c, uint64_t n)
 	}
 }
 
-static int
-write_meta(struct rver *r)
-{
-	char buf[8192];
-	int n = vault_meta_format(&r->m, buf, sizeof buf);
-	if (n < 0)
-		return -1;
-	return fsetxattr(r->dst, VAULT_META_XATTR, buf, (size_t)n, 0);
-}
-
 /* Every chunk is in (or copying failed): record the version as finished,
  * take it off the table and, if no newer version of the inode began
  * meanwhile, silence the rest of the session.  r->mu held. */
@@ -239,9 +230,8 @@ finish_locked(struct rver *r)
 		r->m.bytes = (uint64_t)st.st_blocks * 512;
 	snprintf(r->m.state, sizeof r->m.state, "%s", r->failed ? "partial" :
 	    "ok");
-	if (write_meta(r) < 0)
+	if (vault_journal(r->vault, -1, &r->m) < 0)
 		log_warn("range: version %" PRIu64 " metadata", r->m.id);
-	store_version(&r->m);
 	if (r->failed) {
 		atomic_fetch_add(&D.c.preserve_failed, 1);
 		store_alert(LOG_LVL_CRIT, "preserve-failed", "cannot complete "
@@ -355,17 +345,14 @@ range_begin(struct tree *t, int fd, const struct stat *st, const char *path,
 	}
 	/* linked and journaled before any write of the session */
 	m->id = version_next_id();
-	char name[32];
-	snprintf(name, sizeof name, "%" PRIu64, m->id);
-	if (write_meta(r) < 0 || linkat(r->dst, "", t->vault->versions_fd,
-	    name, AT_EMPTY_PATH) < 0) {
+	r->vault = t->vault;
+	if (vault_journal(t->vault, r->dst, m) < 0) {
 		int e = errno;
 		pthread_mutex_unlock(&R.mu);
 		put(r);
 		errno = e;
 		return 0;
 	}
-	store_version(m);
 	/* from here on every write of the inode reaches range_cover */
 	set_ignore(r->src, 0);
 	r->next = R.list;

@@ -136,9 +136,10 @@ enforce(sqlite3 *db)
 		    -1, &st, NULL) != SQLITE_OK)
 			continue;
 		sqlite3_bind_int(st, 1, t->id);
-		uint64_t used = 0;
+		/* the vault's metadata log takes room in the vault too */
+		uint64_t used = vault_log_bytes(t->vault);
 		if (sqlite3_step(st) == SQLITE_ROW)
-			used = (uint64_t)sqlite3_column_int64(st, 0);
+			used += (uint64_t)sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 		if (used <= budget)
 			continue;
@@ -168,6 +169,10 @@ enforce(sqlite3 *db)
 	}
 }
 
+/* the vault's metadata log is cut once it is this long and its rows are
+ * committed (journal/vault.h) */
+#define LOG_ROTATE_BYTES (1 << 20)
+
 static void *
 retention_main(void *arg)
 {
@@ -189,6 +194,8 @@ retention_main(void *arg)
 			break;
 		hold_sweep_orphans();
 		store_flush(); /* retired versions must be rows before pruning */
+		for (int i = 0; i < D.nvaults; i++)
+			vault_log_rotate(&D.vaults[i], LOG_ROTATE_BYTES);
 		enforce(db);
 		canaries_refresh();
 	}

@@ -367,12 +367,48 @@ open_trees(void)
 	}
 }
 
+struct replay {
+	unsigned restored;
+	uint64_t max;
+};
+
+/* A record of the vault's metadata log: its row is missing (a crash came
+ * between the copy and the commit), or says a range version was still
+ * filling when the log knows it finished. */
+static void
+replay_one(const struct version_meta *m, void *arg)
+{
+	struct replay *rp = arg;
+	if (m->id > rp->max)
+		rp->max = m->id;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(D.db, "SELECT state FROM versions WHERE id=?",
+	    -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)m->id);
+	int missing = sqlite3_step(st) != SQLITE_ROW;
+	const char *state = missing ? NULL :
+	    (const char *)sqlite3_column_text(st, 0);
+	int stale = state && strcmp(state, "filling") == 0 &&
+	    strcmp(m->state, "filling") != 0;
+	sqlite3_finalize(st);
+	if ((missing || stale) && store_insert_version(D.db, m) == 0)
+		rp->restored++;
+}
+
 /* Version files whose row never reached the database (a crash between the
- * copy and the commit) describe themselves in an xattr: put them back. */
+ * copy and the commit) are described in the vault's metadata log, or, if
+ * an older vigild made them, in an xattr: put them back. */
 static uint64_t
 reconcile_vault(struct vault *v, uint64_t db_max)
 {
-	uint64_t max = db_max;
+	struct replay rp = { 0, db_max };
+	vault_log_replay(v, replay_one, &rp);
+	uint64_t max = rp.max;
+	if (vault_log_open(v) < 0)
+		log_crit("journal: cannot open the metadata log of the vault "
+		    "%s: %s; a crash may lose the rows of the last versions",
+		    v->path, strerror(errno));
 	int fd = dup(v->versions_fd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (d == NULL) {
@@ -381,7 +417,7 @@ reconcile_vault(struct vault *v, uint64_t db_max)
 		return max;
 	}
 	struct dirent *de;
-	unsigned restored = 0;
+	unsigned restored = rp.restored;
 	while ((de = readdir(d)) != NULL) {
 		char *end;
 		unsigned long long id = strtoull(de->d_name, &end, 10);
@@ -515,6 +551,8 @@ raise_fd_limit(void)
 	}
 	getrlimit(RLIMIT_NOFILE, &rl);
 	D.held_max = (long)rl.rlim_cur - HOLD_RESERVE_FDS;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	D.ncpu = ncpu > 0 ? (int)ncpu : 1;
 	if (D.held_max < 0)
 		D.held_max = 0;
 	log_info("up to %ld protected files can be held open (fd limit %llu, "

@@ -204,7 +204,7 @@ static struct {
 	pthread_cond_t cv, done_cv;
 	struct rec *head, *tail;
 	uint64_t queued, committed, enqueued_total;
-	int stop, running;
+	int stop, running, flush_wanted;
 	sqlite3_stmt *ins_actor, *ins_version, *ins_name, *close_name,
 	    *ins_event, *ins_alert, *drop_version, *put_incident;
 } W = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
@@ -356,29 +356,53 @@ free_rec(struct rec *r)
 	free(r);
 }
 
+#define BATCH_NS (50 * 1000000LL)
+#define BATCH_MAX 4096
+
+static void
+timespec_add_ns(struct timespec *t, int64_t ns)
+{
+	ns += t->tv_nsec;
+	t->tv_sec += (time_t)(ns / 1000000000LL);
+	t->tv_nsec = (long)(ns % 1000000000LL);
+}
+
+static int
+timespec_passed(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec &&
+	    now.tv_nsec >= t->tv_nsec);
+}
+
 static void *
 writer(void *arg)
 {
 	(void)arg;
+	struct timespec due;   /* the next commit, CLOCK_MONOTONIC */
+	clock_gettime(CLOCK_MONOTONIC, &due);
 	for (;;) {
+		/* one commit per BATCH_NS at most: a busy tree queues records
+		 * faster than a commit takes, and committing back to back
+		 * rewrote the same index pages in every small transaction */
+		timespec_add_ns(&due, BATCH_NS);
 		pthread_mutex_lock(&W.mu);
-		while (W.head == NULL && !W.stop) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 50 * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&W.cv, &W.mu, &ts);
-		}
+		while (!W.stop && W.flush_wanted == 0 &&
+		    W.queued < BATCH_MAX && (W.head == NULL ||
+		    !timespec_passed(&due)))
+			if (pthread_cond_timedwait(&W.cv, &W.mu, &due) ==
+			    ETIMEDOUT && W.head == NULL)
+				timespec_add_ns(&due, BATCH_NS);
 		if (W.head == NULL && W.stop) {
 			pthread_mutex_unlock(&W.mu);
 			break;
 		}
+		W.flush_wanted = 0;
 		struct rec *batch = W.head;
 		W.head = W.tail = NULL;
 		pthread_mutex_unlock(&W.mu);
+		clock_gettime(CLOCK_MONOTONIC, &due);
 
 		uint64_t n = 0;
 		store_exec(W.db, "BEGIN");
@@ -405,6 +429,14 @@ int
 store_writer_start(sqlite3 *db)
 {
 	W.db = db;
+	/* the writer's deadlines are monotonic: a clock step must not
+	 * hold commits back */
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&W.cv);
+	pthread_cond_init(&W.cv, &ca);
+	pthread_condattr_destroy(&ca);
 	static const char *sql[] = {
 		"INSERT OR IGNORE INTO actors VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		INS_VERSION_SQL,
@@ -469,7 +501,7 @@ store_put(struct rec *r)
 	W.tail = r;
 	W.queued++;
 	W.enqueued_total++;
-	if (W.queued >= 4096)
+	if (W.queued >= BATCH_MAX)
 		pthread_cond_signal(&W.cv);
 	pthread_mutex_unlock(&W.mu);
 }
@@ -479,6 +511,7 @@ store_flush(void)
 {
 	pthread_mutex_lock(&W.mu);
 	uint64_t target = W.enqueued_total;
+	W.flush_wanted = 1;
 	pthread_cond_signal(&W.cv);
 	while (W.running && W.committed < target)
 		pthread_cond_wait(&W.done_cv, &W.mu);

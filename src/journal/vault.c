@@ -90,7 +90,8 @@ vault_open(struct vault *v, const char *path, dev_t dev, char *err,
     size_t errlen)
 {
 	memset(v, 0, sizeof *v);
-	v->dirfd = v->versions_fd = -1;
+	v->dirfd = v->versions_fd = v->log_fd = -1;
+	pthread_mutex_init(&v->log_mu, NULL);
 	atomic_store(&v->reflink, -1);
 	snprintf(v->path, sizeof v->path, "%s", path);
 	v->dev = dev;
@@ -131,8 +132,8 @@ fail:
 void
 vault_close(struct vault *v)
 {
-	int *fds[] = { &v->dirfd, &v->versions_fd };
-	for (size_t i = 0; i < 2; i++)
+	int *fds[] = { &v->dirfd, &v->versions_fd, &v->log_fd };
+	for (size_t i = 0; i < 3; i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
 			*fds[i] = -1;
@@ -340,14 +341,167 @@ fill_bytes(int fd, struct version_meta *m)
 		m->bytes = (uint64_t)st.st_blocks * 512;
 }
 
+/* ---- the metadata log ----
+ * A record is "R", the text's length in 14 hex digits, "\n", then the
+ * text vault_meta_format writes.  Records are appended with one write;
+ * one that fails half-way is cut off again, so the log is always whole
+ * records (a crash can leave a torn last one, which the reader drops). */
+#define LOG_HDR 16
+#define LOG_NAME "pending"
+#define LOG_OLD "pending.old"
+
 static int
-set_meta(int fd, const struct version_meta *m)
+log_open_fd(struct vault *v, int trunc)
 {
-	char buf[8192];
-	int n = vault_meta_format(m, buf, sizeof buf);
+	return openat(v->dirfd, LOG_NAME, O_WRONLY | O_APPEND | O_CREAT |
+	    O_NOFOLLOW | O_CLOEXEC | (trunc ? O_TRUNC : 0), 0600);
+}
+
+int
+vault_log_open(struct vault *v)
+{
+	v->log_fd = log_open_fd(v, 0);
+	struct stat st;
+	if (v->log_fd < 0 || fstat(v->log_fd, &st) < 0)
+		return -1;
+	v->log_size = st.st_size;
+	return 0;
+}
+
+/* v->log_mu held */
+static int
+log_append(struct vault *v, const struct version_meta *m)
+{
+	if (v->log_fd < 0)
+		return 0;
+	char buf[LOG_HDR + 8192];
+	int n = vault_meta_format(m, buf + LOG_HDR, sizeof buf - LOG_HDR);
 	if (n < 0)
 		return -1;
-	return fsetxattr(fd, VAULT_META_XATTR, buf, (size_t)n, 0);
+	char hdr[LOG_HDR + 1];
+	snprintf(hdr, sizeof hdr, "R%014x\n", (unsigned)n);
+	memcpy(buf, hdr, LOG_HDR);
+	size_t len = LOG_HDR + (size_t)n;
+	ssize_t w = write(v->log_fd, buf, len);
+	if (w == (ssize_t)len) {
+		v->log_size += (off_t)len;
+		return 0;
+	}
+	int e = w < 0 ? errno : ENOSPC;
+	if (w > 0 && ftruncate(v->log_fd, v->log_size) < 0)
+		log_warn("vault %s: cannot cut a torn log record", v->path);
+	errno = e;
+	return -1;
+}
+
+int
+vault_journal(struct vault *v, int dst, const struct version_meta *m)
+{
+	char name[32];
+	snprintf(name, sizeof name, "%" PRIu64, m->id);
+	pthread_mutex_lock(&v->log_mu);
+	int r = log_append(v, m);
+	if (r == 0 && dst >= 0)
+		r = linkat(dst, "", v->versions_fd, name, AT_EMPTY_PATH);
+	if (r == 0)
+		store_version(m);
+	int e = errno;
+	pthread_mutex_unlock(&v->log_mu);
+	errno = e;
+	return r;
+}
+
+void
+vault_log_rotate(struct vault *v, off_t max)
+{
+	pthread_mutex_lock(&v->log_mu);
+	if (v->log_fd < 0 || v->log_size <= max) {
+		pthread_mutex_unlock(&v->log_mu);
+		return;
+	}
+	int fd = -1;
+	if (renameat(v->dirfd, LOG_NAME, v->dirfd, LOG_OLD) == 0)
+		fd = log_open_fd(v, 1);
+	if (fd < 0) {
+		log_warn("vault %s: cannot rotate the metadata log", v->path);
+		pthread_mutex_unlock(&v->log_mu);
+		return;
+	}
+	close(v->log_fd);
+	v->log_fd = fd;
+	v->log_size = 0;
+	pthread_mutex_unlock(&v->log_mu);
+	/* every record in pending.old had its row queued under the lock:
+	 * once those are committed the old log says nothing new */
+	store_flush();
+	unlinkat(v->dirfd, LOG_OLD, 0);
+}
+
+uint64_t
+vault_log_bytes(struct vault *v)
+{
+	pthread_mutex_lock(&v->log_mu);
+	uint64_t n = v->log_size > 0 ? (uint64_t)v->log_size : 0;
+	pthread_mutex_unlock(&v->log_mu);
+	struct stat st;
+	if (fstatat(v->dirfd, LOG_OLD, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		n += (uint64_t)st.st_size;
+	return n;
+}
+
+static void
+replay_file(struct vault *v, const char *name,
+    void (*fn)(const struct version_meta *m, void *arg), void *arg)
+{
+	int fd = openat(v->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	FILE *f = fdopen(fd, "r");
+	if (f == NULL) {
+		close(fd);
+		return;
+	}
+	char hdr[LOG_HDR + 1], text[8192];
+	while (fread(hdr, 1, LOG_HDR, f) == LOG_HDR) {
+		hdr[LOG_HDR] = '\0';
+		size_t n = 0;
+		int ok = hdr[0] == 'R' && hdr[LOG_HDR - 1] == '\n';
+		for (int i = 1; ok && i < LOG_HDR - 1; i++) {
+			int c = hdr[i], d = c >= '0' && c <= '9' ? c - '0' :
+			    c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+			ok = d >= 0 && n <= sizeof text;
+			n = n * 16 + (size_t)(d < 0 ? 0 : d);
+		}
+		if (!ok || n == 0 || n > sizeof text || fread(text, 1, n, f) != n)
+			break;   /* a torn or foreign tail: nothing after it */
+		struct version_meta m;
+		char vn[32];
+		if (vault_meta_parse(text, n, &m) < 0)
+			continue;
+		snprintf(vn, sizeof vn, "%" PRIu64, m.id);
+		struct stat st;
+		if (fstatat(v->versions_fd, vn, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;   /* evicted since, or never linked */
+		m.bytes = (uint64_t)st.st_blocks * 512;
+		fn(&m, arg);
+	}
+	fclose(f);
+}
+
+void
+vault_log_replay(struct vault *v,
+    void (*fn)(const struct version_meta *m, void *arg), void *arg)
+{
+	replay_file(v, LOG_OLD, fn, arg);
+	replay_file(v, LOG_NAME, fn, arg);
+	unlinkat(v->dirfd, LOG_OLD, 0);
+	int fd = openat(v->dirfd, LOG_NAME, O_WRONLY | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	if (v->log_fd >= 0)
+		v->log_size = 0;
 }
 
 int
@@ -371,11 +525,7 @@ vault_preserve(struct vault *v, int src_fd, struct version_meta *m)
 		snprintf(m->state, sizeof m->state, "torn");
 	vault_copy_xattrs(src_fd, dst);
 	fill_bytes(dst, m);
-	if (set_meta(dst, m) < 0)
-		goto fail;
-	char name[32];
-	snprintf(name, sizeof name, "%" PRIu64, m->id);
-	if (linkat(dst, "", v->versions_fd, name, AT_EMPTY_PATH) < 0)
+	if (vault_journal(v, dst, m) < 0)
 		goto fail;
 	close(dst);
 	return 0;
