@@ -221,7 +221,7 @@ static void *
 analyser_main(void *arg)
 {
 	(void)arg;
-	self_register_thread();
+	self_register_thread("vigild-analyse", 0);
 	for (;;) {
 		pthread_mutex_lock(&Q.mu);
 		while (Q.head == NULL && !atomic_load(&D.stopping))

@@ -206,7 +206,7 @@ static void *
 control_main(void *arg)
 {
 	(void)arg;
-	self_register_thread();
+	self_register_thread("vigild-control", 0);
 	while (!atomic_load(&D.stopping)) {
 		struct pollfd p = { lfd, POLLIN, 0 };
 		if (poll(&p, 1, 200) <= 0)

@@ -86,7 +86,15 @@ extern struct daemon D;
 /* tree lookup by absolute path (NULL if outside all trees) */
 struct tree *tree_of_path(const char *path);
 struct tree *tree_of_fsid(uint64_t fsid);
-void self_register_thread(void);
+/* Each vigild thread: its name (top -H, ps -L) and its nice value.
+ * Background work (the journal writer, range fillers, sweeps) runs at
+ * NICE_BACKGROUND, so that an opener woken by an answer preempts it at
+ * once rather than waiting behind it for a core.  Not the notification
+ * thread: the back-pressure on a read-then-delete encryptor starts only
+ * once it has read the first deletion (at nice 5, one detect.sh run in
+ * five let wannacry-newfile touch 17 files before containment). */
+#define NICE_BACKGROUND 5
+void self_register_thread(const char *name, int nice);
 int self_is_tid(pid_t tid);
 uint64_t version_next_id(void);
 int path_in_vault(const char *path);

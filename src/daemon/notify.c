@@ -401,7 +401,7 @@ static void *
 notify_main(void *arg)
 {
 	(void)arg;
-	self_register_thread();
+	self_register_thread("vigild-notify", 0);
 	char buf[65536] __attribute__((aligned(8)));
 	while (!atomic_load(&D.stopping)) {
 		struct pollfd pfd = { D.notif_fd, POLLIN, 0 };

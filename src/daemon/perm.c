@@ -350,7 +350,7 @@ static void *
 worker(void *arg)
 {
 	(void)arg;
-	self_register_thread();
+	self_register_thread("vigild-worker", 0);
 	for (;;) {
 		pthread_mutex_lock(&P.mu);
 		while (P.head == P.tail && !atomic_load(&D.stopping))
@@ -415,16 +415,19 @@ fast_empty_write(const struct fanotify_event_metadata *m,
 {
 	if (st->st_size != 0 || (D.cfg.detect && !judge_quiet(a)))
 		return 0;
+	/* the opener goes on at once: the event's fd already pins the
+	 * inode, so holding it a moment later loses nothing (a name gone
+	 * before the index knows it is found by the orphan sweep) */
+	respond(m->fd, FAN_ALLOW);
+	atomic_fetch_add(&D.c.perm_fast, 1);
 	char path[PATH_MAX];
-	if (fd_path(m->fd, path, sizeof path) < 0)
-		return 0;
-	struct tree *t = tree_of_path(path);
+	struct tree *t = fd_path(m->fd, path, sizeof path) == 0 ?
+	    tree_of_path(path) : NULL;
 	if (t != NULL && !path_in_vault(path) && st->st_dev == t->dev) {
 		hold_inode(t, m->fd, 0, st, path);
 		journal_write_open(aid, in, path, st, 0);
 	}
-	atomic_fetch_add(&D.c.perm_fast, 1);
-	allow_now(m->fd);
+	close(m->fd);
 	return 1;
 }
 
@@ -597,7 +600,7 @@ static void *
 reader(void *arg)
 {
 	(void)arg;
-	self_register_thread();
+	self_register_thread("vigild-perm", 0);
 	char buf[16384] __attribute__((aligned(8)));
 	int64_t spin_until = 0, last = 0;
 	while (!atomic_load(&D.stopping)) {
@@ -655,7 +658,7 @@ static void *
 deadline(void *arg)
 {
 	(void)arg;
-	self_register_thread();
+	self_register_thread("vigild-deadline", 0);
 	int64_t limit = (int64_t)D.cfg.perm_timeout_ms * 1000000LL;
 	while (!atomic_load(&D.stopping)) {
 		usleep(limit >= 200000000LL ? 20000 : 2000);

@@ -446,7 +446,7 @@ static void *
 filler(void *arg)
 {
 	(void)arg;
-	self_register_thread();
+	self_register_thread("vigild-range", NICE_BACKGROUND);
 	for (;;) {
 		pthread_mutex_lock(&R.mu);
 		while (R.list == NULL && R.running)

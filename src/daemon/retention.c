@@ -177,7 +177,7 @@ static void *
 retention_main(void *arg)
 {
 	sqlite3 *db = arg;
-	self_register_thread();
+	self_register_thread("vigild-retain", NICE_BACKGROUND);
 	/* decoys are planted (and put back) from this thread: its file
 	 * activity is vigild's own, never judged or waited on */
 	canaries_refresh();

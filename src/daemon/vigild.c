@@ -71,11 +71,15 @@ path_in_vault(const char *path)
 }
 
 void
-self_register_thread(void)
+self_register_thread(const char *name, int nice)
 {
+	pid_t tid = (pid_t)syscall(SYS_gettid);
 	int i = atomic_fetch_add(&D.nself, 1);
 	if (i < 32)
-		D.self_tids[i] = (pid_t)syscall(SYS_gettid);
+		D.self_tids[i] = tid;
+	pthread_setname_np(pthread_self(), name);
+	if (nice && setpriority(PRIO_PROCESS, (id_t)tid, nice) < 0)
+		log_warn("%s: nice %d", name, nice);
 }
 
 int
@@ -686,7 +690,7 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	self_register_thread();
+	self_register_thread("vigild", 0);
 	log_start_thread();
 	start_protection();
 	if (D.unclean_pid > 0)

@@ -25,7 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <time.h>
 
 static const char *schema =
@@ -380,6 +383,10 @@ static void *
 writer(void *arg)
 {
 	(void)arg;
+	/* background work: an opener woken by vigild preempts it (the
+	 * daemon's other background threads do the same, daemon.h) */
+	pthread_setname_np(pthread_self(), "vigild-journal");
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
 	struct timespec due;   /* the next commit, CLOCK_MONOTONIC */
 	clock_gettime(CLOCK_MONOTONIC, &due);
 	for (;;) {

@@ -152,7 +152,7 @@ static void *
 guard_main(void *arg)
 {
 	(void)arg;
-	self_register_thread();
+	self_register_thread("vigild-guard", 0);
 	unsigned poll_s = D.cfg.snapshot_poll;
 	int64_t next_snap = poll_s ? now_ns() : INT64_MAX;
 	while (!atomic_load(&D.stopping) && atomic_load(&G.running)) {

@@ -218,7 +218,7 @@ static void *
 massread_main(void *arg)
 {
 	(void)arg;
-	self_register_thread();
+	self_register_thread("vigild-massread", NICE_BACKGROUND);
 	pthread_mutex_lock(&M.mu);
 	while (!M.stop) {
 		struct timespec ts;

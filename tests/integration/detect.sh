@@ -158,7 +158,9 @@ manifest "$S" >"$T/after-rollback"
 "$VIGIL" --state-dir "$SD" rollback "$id" >/dev/null 2>&1
 check "rollback twice refused" test $? -ne 0
 "$VIGIL" --state-dir "$SD" rollback "$id" --undo >"$T/undo.log" 2>&1
-check "rollback --undo exits 0" test $? -eq 0
+rc=$?
+check "rollback --undo exits 0" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/    undo: /' "$T/undo.log" | tail -20
 undiff=$(manifest "$S" | diff "$T/after-rollback" - | grep -c '^[<>]')
 check "--undo changed the tree back ($undiff differing lines)" test "$undiff" -gt 0
 check "incident state is rollback-undone" test "$(inc_field "$SD" "$id" state)" = rollback-undone
