@@ -630,8 +630,9 @@ reader(void *arg)
 		 * while the opener and the reader have a core each: on a
 		 * small server where the notification thread or an analyser
 		 * is busy, a spinning reader takes the core they and the
-		 * opener need (sed -i on 2 cores: 3.2 s without the spin,
-		 * 4.1 s with it) */
+		 * opener need (an A/B of sed -i on 2 cores: 10-20% faster
+		 * with no spin at all, but grep -r then fell into a 2-3x
+		 * slower mode in 2 runs of 6) */
 		int64_t now = mono_ns();
 		spin_until = now - last < 2 * READER_SPIN_NS &&
 		    atomic_load(&D.busy) + 2 <= D.ncpu ?
