@@ -4,7 +4,7 @@
  * usage: openlat DIR ROUNDS [w]
  * Opens every regular file directly in DIR, ROUNDS times, read-only (or
  * O_WRONLY without truncation with "w"), and prints
- *   n=<opens> p50_us=<..> p99_us=<..> mean_us=<..>
+ *   n=<opens> p50_us=<..> p99_us=<..> p999_us=<..> max_us=<..> mean_us=<..>
  * Run it with and without vigild on the same tree to see what the
  * permission event costs (bench/run.sh does).
  */
@@ -66,7 +66,9 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < k; i++)
 		sum += lat[i];
 	qsort(lat, k, sizeof *lat, cmp);
-	printf("n=%zu p50_us=%.2f p99_us=%.2f mean_us=%.2f\n", k,
-	    k ? lat[k / 2] : 0, k ? lat[k * 99 / 100] : 0, k ? sum / k : 0);
+	printf("n=%zu p50_us=%.2f p99_us=%.2f p999_us=%.2f max_us=%.2f "
+	    "mean_us=%.2f\n", k, k ? lat[k / 2] : 0,
+	    k ? lat[k * 99 / 100] : 0, k ? lat[k * 999 / 1000] : 0,
+	    k ? lat[k - 1] : 0, k ? sum / k : 0);
 	return 0;
 }

@@ -50,6 +50,11 @@ static pthread_t notify_thread;
 static int notify_running;
 static pthread_mutex_t retire_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_ulong batches_done;   /* read batches fully handled */
+/* notify_catch_up() sleeps on this until the next batch is done; the
+ * notification thread takes the mutex only when someone waits */
+static pthread_mutex_t batch_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t batch_cv;
+static atomic_int batch_waiters;
 
 struct dname {
 	int have;
@@ -438,34 +443,67 @@ notify_main(void *arg)
 		}
 		atomic_fetch_sub(&D.busy, 1);
 		atomic_fetch_add(&batches_done, 1);
+		if (atomic_load(&batch_waiters) > 0) {
+			pthread_mutex_lock(&batch_mu);
+			pthread_cond_broadcast(&batch_cv);
+			pthread_mutex_unlock(&batch_mu);
+		}
 	}
 	return NULL;
+}
+
+/* 1 when the close-writes queued before the call have been handled. */
+static int
+caught_up(unsigned long s0)
+{
+	unsigned long s = atomic_load(&batches_done);
+	int pending = 0;
+	return s >= s0 + 2 || (s >= s0 + 1 &&
+	    (ioctl(D.notif_fd, FIONREAD, &pending) < 0 || pending <= 0));
 }
 
 void
 notify_catch_up(int64_t deadline_ns, const int *stop)
 {
+	/* the count first: a batch that ends between the look at the
+	 * queue and this load would otherwise be taken for the one still
+	 * to come, and with the opener blocked no further batch may ever
+	 * come (write-opens stalled for all of backpressure_ms) */
+	unsigned long s0 = atomic_load(&batches_done);
 	int pending = 0;
 	if (ioctl(D.notif_fd, FIONREAD, &pending) < 0 || pending <= 0)
 		return;
 	/* the batch being handled now may predate those bytes: wait for
-	 * the one after it, or for an empty queue after one more batch */
-	unsigned long s0 = atomic_load(&batches_done);
-	while (mono_ns() < deadline_ns && !atomic_load(&D.stopping) &&
+	 * the one after it, or for an empty queue after one more batch.
+	 * The waiter count is raised before the look under the mutex, and
+	 * the thread bumps batches_done before it reads the count, so one
+	 * of the two always sees the other. */
+	atomic_fetch_add(&batch_waiters, 1);
+	pthread_mutex_lock(&batch_mu);
+	while (!caught_up(s0) && !atomic_load(&D.stopping) &&
 	    !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED))) {
-		unsigned long s = atomic_load(&batches_done);
-		if (s >= s0 + 2)
-			return;
-		if (s >= s0 + 1 && (ioctl(D.notif_fd, FIONREAD, &pending) < 0 ||
-		    pending <= 0))
-			return;
-		usleep(200);
+		int64_t now = mono_ns();
+		if (now >= deadline_ns)
+			break;
+		/* at most 5 ms: stop (containment) is not signalled here */
+		int64_t until = deadline_ns - now > 5000000 ? now + 5000000 :
+		    deadline_ns;
+		struct timespec ts = { until / 1000000000LL,
+		    until % 1000000000LL };
+		pthread_cond_timedwait(&batch_cv, &batch_mu, &ts);
 	}
+	pthread_mutex_unlock(&batch_mu);
+	atomic_fetch_sub(&batch_waiters, 1);
 }
 
 int
 notify_start(void)
 {
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&batch_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	if (pthread_create(&notify_thread, NULL, notify_main, NULL) != 0)
 		return -1;
 	notify_running = 1;

@@ -20,6 +20,7 @@ run ./crash.sh ext4
 run ./crash.sh xfs
 run ./retention.sh ext4
 run ./failopen.sh
+run ./backpressure.sh ext4
 run ./detect.sh ext4
 run ./detect.sh xfs
 run ./samba.sh ext4
