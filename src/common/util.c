@@ -16,6 +16,30 @@
 #include <time.h>
 #include <unistd.h>
 
+void
+cond_init_monotonic(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+void
+cond_wait_step(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t until_ns,
+    int64_t step_ns)
+{
+	int64_t now = mono_ns();
+	if (until_ns - now > step_ns)
+		until_ns = now + step_ns;
+	if (until_ns <= now)
+		return;
+	struct timespec ts = { (time_t)(until_ns / 1000000000LL),
+	    (long)(until_ns % 1000000000LL) };
+	pthread_cond_timedwait(cv, mu, &ts);
+}
+
 int64_t
 now_ns(void)
 {

@@ -5,6 +5,7 @@
 #ifndef VIGIL_UTIL_H
 #define VIGIL_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,15 @@
 
 int64_t now_ns(void);          /* CLOCK_REALTIME in ns */
 int64_t mono_ns(void);         /* CLOCK_MONOTONIC in ns */
+
+/* A condition variable whose timed waits count in CLOCK_MONOTONIC (a
+ * clock step must not stretch or cut a wait short). */
+void cond_init_monotonic(pthread_cond_t *cv);
+/* Wait on cv (mu held) until signalled, until until_ns (mono_ns) or for
+ * step_ns, whichever comes first; at once if until_ns has passed.  The
+ * caller loops, re-checking its condition and limits. */
+void cond_wait_step(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t until_ns,
+    int64_t step_ns);
 
 /* The last PIDSET_N pids added, each with the time (now_ns) it was added;
  * the caller locks.  A pid is "in" for ttl_ns after it was added. */

@@ -482,15 +482,10 @@ notify_catch_up(int64_t deadline_ns, const int *stop)
 	pthread_mutex_lock(&batch_mu);
 	while (!caught_up(s0) && !atomic_load(&D.stopping) &&
 	    !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED))) {
-		int64_t now = mono_ns();
-		if (now >= deadline_ns)
+		if (mono_ns() >= deadline_ns)
 			break;
 		/* at most 5 ms: stop (containment) is not signalled here */
-		int64_t until = deadline_ns - now > 5000000 ? now + 5000000 :
-		    deadline_ns;
-		struct timespec ts = { until / 1000000000LL,
-		    until % 1000000000LL };
-		pthread_cond_timedwait(&batch_cv, &batch_mu, &ts);
+		cond_wait_step(&batch_cv, &batch_mu, deadline_ns, 5000000);
 	}
 	pthread_mutex_unlock(&batch_mu);
 	atomic_fetch_sub(&batch_waiters, 1);
@@ -499,11 +494,7 @@ notify_catch_up(int64_t deadline_ns, const int *stop)
 int
 notify_start(void)
 {
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&batch_cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&batch_cv);
 	if (pthread_create(&notify_thread, NULL, notify_main, NULL) != 0)
 		return -1;
 	notify_running = 1;

@@ -438,12 +438,8 @@ store_writer_start(sqlite3 *db)
 	W.db = db;
 	/* the writer's deadlines are monotonic: a clock step must not
 	 * hold commits back */
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_destroy(&W.cv);
-	pthread_cond_init(&W.cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&W.cv);
 	static const char *sql[] = {
 		"INSERT OR IGNORE INTO actors VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		INS_VERSION_SQL,

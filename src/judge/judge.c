@@ -146,11 +146,7 @@ judge_init(const struct config *cfg, uint64_t first_incident_id,
 	J.cfg = cfg;
 	J.next_incident = first_incident_id;
 	J.cb = cb;
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&J.cv, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&J.cv);
 	J.nancestors = 0;
 	pid_t p = getppid();
 	while (p > 1 && J.nancestors < 32) {
@@ -827,18 +823,8 @@ openw_add(struct jgroup *g, uint64_t dev, uint64_t ino, int64_t now)
 static void
 timed_wait(int64_t until)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	int64_t now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-	int64_t step = until - now;
-	if (step > 5000000)
-		step = 5000000;   /* re-check time limits every 5 ms */
-	if (step <= 0)
-		return;
-	now += step;
-	ts.tv_sec = now / 1000000000LL;
-	ts.tv_nsec = now % 1000000000LL;
-	pthread_cond_timedwait(&J.cv, &J.mu, &ts);
+	/* re-check time limits every 5 ms */
+	cond_wait_step(&J.cv, &J.mu, until, 5000000);
 }
 
 /* Must this open wait?  A group with a non-zero score waits for any
