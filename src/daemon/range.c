@@ -41,11 +41,13 @@
  * for its children from the moment it is marked (capture/fanotify.c), and
  * every file gets a surviving ignore mark when it is first seen, so reads
  * cost no event (a large file's reads would otherwise each be a round
- * trip, and its readahead lost to them).  begin removes the ignore mark
- * before the open is allowed, so every write of the session reaches
- * cover.  A truncate(2) by path, which has no open, is therefore not
+ * trip, and its readahead lost to them).  begin swaps that ignore mark
+ * for a FAN_PRE_ACCESS mark on the inode itself before the open is
+ * allowed (set_ignore says why the inode is never left without a mark),
+ * so every write of the session reaches cover.  A truncate(2) by path, which has no open, is therefore not
  * seen: docs/guarantees.md says so.  A begin while an older version of the same inode is still
- * filling finishes that one first; two begins from the same content (two
+ * filling finishes that one first, a step at a time so that covers are
+ * never held up by the whole copy; two begins from the same content (two
  * writers opening at once) share one version.
  *
  * If vigild dies while a version fills, the version is incomplete: the
@@ -75,6 +77,7 @@
 
 #define CHUNK (64 * 1024)       /* copied per cover, at least */
 #define FILL_CHUNKS 4           /* the filler copies 256 KiB at a time */
+#define COMPLETE_CHUNKS 16      /* a finish on demand, 1 MiB at a time */
 
 struct rver {
 	uint64_t dev, ino;
@@ -112,14 +115,34 @@ range_large(const struct tree *t, const struct stat *st)
 	    (uint64_t)st->st_size >= D.cfg.range_preimage_min;
 }
 
+/* Reads of a large file raise no event while its ignore mark is on; a
+ * filling version needs every change reported.  The inode keeps a mark
+ * of its own throughout: the ignore bit while quiet, a FAN_PRE_ACCESS
+ * bit while a version fills.  Removing the ignore bit alone would drop
+ * the inode's last mark, and a file then opened would depend on the
+ * kernel seeing its parent's mark at open time (which decides once per
+ * open whether pre-content events are raised for that file at all);
+ * under load a second writer's open was seen to get none, and its writes
+ * went unpreserved (range.sh "conc").  Each switch adds the new bit
+ * before it removes the old, so there is no moment without a mark. */
 static void
 set_ignore(int fd, int on)
 {
-	unsigned flags = on ? FAN_MARK_ADD | FAN_MARK_IGNORE |
-	    FAN_MARK_IGNORED_SURV_MODIFY : FAN_MARK_REMOVE | FAN_MARK_IGNORE;
-	if (fanotify_mark(D.perm_fd, flags, FAN_PRE_ACCESS, fd, NULL) < 0 &&
-	    on)
-		log_debug("range: pre-access ignore mark: %s", strerror(errno));
+	unsigned ign = FAN_MARK_IGNORE | FAN_MARK_IGNORED_SURV_MODIFY;
+	int rc = on ? fanotify_mark(D.perm_fd, FAN_MARK_ADD | ign,
+	    FAN_PRE_ACCESS, fd, NULL) : fanotify_mark(D.perm_fd, FAN_MARK_ADD,
+	    FAN_PRE_ACCESS, fd, NULL);
+	if (rc < 0) {
+		log_debug("range: pre-access %s mark: %s", on ? "ignore" :
+		    "inode", strerror(errno));
+		return;
+	}
+	if (on)
+		fanotify_mark(D.perm_fd, FAN_MARK_REMOVE, FAN_PRE_ACCESS, fd,
+		    NULL);
+	else
+		fanotify_mark(D.perm_fd, FAN_MARK_REMOVE | FAN_MARK_IGNORE,
+		    FAN_PRE_ACCESS, fd, NULL);
 }
 
 void
@@ -248,16 +271,18 @@ finish_locked(struct rver *r)
 	atomic_fetch_add(&D.c.range_done, 1);
 }
 
-/* Finish r on the caller's thread; consumes the caller's reference. */
+static uint64_t fill_step(struct rver *r, uint64_t n, int *done);
+
+/* Finish r on the caller's thread, a step at a time: between steps the
+ * lock is free, so a writer's cover (and the permission reader, which
+ * answers most covers itself) waits for one step, never for the copy of
+ * the whole file.  Consumes the caller's reference. */
 static void
 complete(struct rver *r)
 {
-	pthread_mutex_lock(&r->mu);
-	if (!r->done) {
-		copy_chunks(r, 0, r->nchunks);
-		finish_locked(r);
-	}
-	pthread_mutex_unlock(&r->mu);
+	int done = 0;
+	while (!done)
+		fill_step(r, COMPLETE_CHUNKS, &done);
 	put(r);
 }
 
@@ -422,22 +447,24 @@ rotate(struct rver *r)
 	pthread_mutex_unlock(&R.mu);
 }
 
-/* One step of the background fill, under the version's lock: writers
- * whose cover falls in the step wait for it, so steps are kept short
- * (FILL_CHUNKS).  Returns the bytes copied. */
+/* One step of a fill (up to n chunks from the cursor on), under the
+ * version's lock: writers whose cover falls in the step wait for it, so
+ * steps are kept short.  Returns the bytes copied; *done once the version
+ * is finished. */
 static uint64_t
-fill_step(struct rver *r)
+fill_step(struct rver *r, uint64_t n, int *done)
 {
 	pthread_mutex_lock(&r->mu);
 	uint64_t before = r->copied;
 	if (!r->done) {
 		while (r->cursor < r->nchunks && bit(r, r->cursor))
 			r->cursor++;
-		copy_chunks(r, r->cursor, FILL_CHUNKS);
+		copy_chunks(r, r->cursor, n);
 		if (r->copied >= r->nchunks || r->failed)
 			finish_locked(r);
 	}
 	uint64_t moved = (r->copied - before) * CHUNK;
+	*done = r->done;
 	pthread_mutex_unlock(&r->mu);
 	return moved;
 }
@@ -457,7 +484,8 @@ filler(void *arg)
 		pthread_mutex_unlock(&R.mu);
 		if (r == NULL)
 			return NULL;
-		uint64_t moved = fill_step(r);
+		int done;
+		uint64_t moved = fill_step(r, FILL_CHUNKS, &done);
 		rotate(r);
 		put(r);
 		if (D.cfg.range_fill_rate > 0 && moved > 0)
