@@ -44,9 +44,10 @@
  * trip, and its readahead lost to them).  begin swaps that ignore mark
  * for a FAN_PRE_ACCESS mark on the inode itself before the open is
  * allowed (set_ignore says why the inode is never left without a mark),
- * so every write of the session reaches cover.  A truncate(2) by path, which has no open, is therefore not
- * seen: docs/guarantees.md says so.  A begin while an older version of the same inode is still
- * filling finishes that one first, a step at a time so that covers are
+ * so every write of the session reaches cover.  A truncate(2) by path,
+ * which has no open, is therefore not seen: docs/guarantees.md says so.
+ * A begin while an older version of the same inode is still filling
+ * finishes that one first, a step at a time so that covers are
  * never held up by the whole copy; two begins from the same content (two
  * writers opening at once) share one version.
  *
