@@ -43,7 +43,7 @@
  * cost no event (a large file's reads would otherwise each be a round
  * trip, and its readahead lost to them).  begin swaps that ignore mark
  * for a FAN_PRE_ACCESS mark on the inode itself before the open is
- * allowed (set_ignore says why the inode is never left without a mark),
+ * allowed (mark_quiet says why the inode is never left without a mark),
  * so every write of the session reaches cover.  A truncate(2) by path,
  * which has no open, is therefore not seen: docs/guarantees.md says so.
  * A begin while an older version of the same inode is still filling
@@ -127,30 +127,25 @@ range_large(const struct tree *t, const struct stat *st)
  * went unpreserved (range.sh "conc").  Each switch adds the new bit
  * before it removes the old, so there is no moment without a mark. */
 static void
-set_ignore(int fd, int on)
+mark_quiet(int fd, int quiet)
 {
 	unsigned ign = FAN_MARK_IGNORE | FAN_MARK_IGNORED_SURV_MODIFY;
-	int rc = on ? fanotify_mark(D.perm_fd, FAN_MARK_ADD | ign,
-	    FAN_PRE_ACCESS, fd, NULL) : fanotify_mark(D.perm_fd, FAN_MARK_ADD,
-	    FAN_PRE_ACCESS, fd, NULL);
-	if (rc < 0) {
-		log_debug("range: pre-access %s mark: %s", on ? "ignore" :
+	unsigned add = quiet ? FAN_MARK_ADD | ign : FAN_MARK_ADD;
+	unsigned del = quiet ? FAN_MARK_REMOVE : FAN_MARK_REMOVE |
+	    FAN_MARK_IGNORE;
+	if (fanotify_mark(D.perm_fd, add, FAN_PRE_ACCESS, fd, NULL) < 0) {
+		log_debug("range: pre-access %s mark: %s", quiet ? "ignore" :
 		    "inode", strerror(errno));
 		return;
 	}
-	if (on)
-		fanotify_mark(D.perm_fd, FAN_MARK_REMOVE, FAN_PRE_ACCESS, fd,
-		    NULL);
-	else
-		fanotify_mark(D.perm_fd, FAN_MARK_REMOVE | FAN_MARK_IGNORE,
-		    FAN_PRE_ACCESS, fd, NULL);
+	fanotify_mark(D.perm_fd, del, FAN_PRE_ACCESS, fd, NULL);
 }
 
 void
 range_quiet(const struct tree *t, int fd)
 {
 	if (range_enabled(t))
-		set_ignore(fd, 1);
+		mark_quiet(fd, 1);
 }
 
 static struct rver *
@@ -167,7 +162,7 @@ range_session_covered(int fd, uint64_t dev, uint64_t ino)
 {
 	pthread_mutex_lock(&R.mu);
 	if (find_locked(dev, ino) == NULL)
-		set_ignore(fd, 1);
+		mark_quiet(fd, 1);
 	pthread_mutex_unlock(&R.mu);
 }
 
@@ -267,12 +262,32 @@ finish_locked(struct rver *r)
 	unlink_locked(r);
 	/* quiet again: the rest of the session and later reads */
 	if (!r->failed && find_locked(r->dev, r->ino) == NULL)
-		set_ignore(r->src, 1);
+		mark_quiet(r->src, 1);
 	pthread_mutex_unlock(&R.mu);
 	atomic_fetch_add(&D.c.range_done, 1);
 }
 
-static uint64_t fill_step(struct rver *r, uint64_t n, int *done);
+/* One step of a fill (up to n chunks from the cursor on), under the
+ * version's lock: writers whose cover falls in the step wait for it, so
+ * steps are kept short.  Returns the bytes copied; *done once the version
+ * is finished. */
+static uint64_t
+fill_step(struct rver *r, uint64_t n, int *done)
+{
+	pthread_mutex_lock(&r->mu);
+	uint64_t before = r->copied;
+	if (!r->done) {
+		while (r->cursor < r->nchunks && bit(r, r->cursor))
+			r->cursor++;
+		copy_chunks(r, r->cursor, n);
+		if (r->copied >= r->nchunks || r->failed)
+			finish_locked(r);
+	}
+	uint64_t moved = (r->copied - before) * CHUNK;
+	*done = r->done;
+	pthread_mutex_unlock(&r->mu);
+	return moved;
+}
 
 /* Finish r on the caller's thread, a step at a time: between steps the
  * lock is free, so a writer's cover (and the permission reader, which
@@ -380,7 +395,7 @@ range_begin(struct tree *t, int fd, const struct stat *st, const char *path,
 		return 0;
 	}
 	/* from here on every write of the inode reaches range_cover */
-	set_ignore(r->src, 0);
+	mark_quiet(r->src, 0);
 	r->next = R.list;
 	R.list = r;
 	pthread_cond_signal(&R.cv);
@@ -448,27 +463,6 @@ rotate(struct rver *r)
 	pthread_mutex_unlock(&R.mu);
 }
 
-/* One step of a fill (up to n chunks from the cursor on), under the
- * version's lock: writers whose cover falls in the step wait for it, so
- * steps are kept short.  Returns the bytes copied; *done once the version
- * is finished. */
-static uint64_t
-fill_step(struct rver *r, uint64_t n, int *done)
-{
-	pthread_mutex_lock(&r->mu);
-	uint64_t before = r->copied;
-	if (!r->done) {
-		while (r->cursor < r->nchunks && bit(r, r->cursor))
-			r->cursor++;
-		copy_chunks(r, r->cursor, n);
-		if (r->copied >= r->nchunks || r->failed)
-			finish_locked(r);
-	}
-	uint64_t moved = (r->copied - before) * CHUNK;
-	*done = r->done;
-	pthread_mutex_unlock(&r->mu);
-	return moved;
-}
 
 static void *
 filler(void *arg)
