@@ -109,6 +109,7 @@ smb_parse_net_tcp(const char *buf, const unsigned long *inodes,
     size_t ninodes, int v6, char *addr, size_t len)
 {
 	size_t alen = v6 ? 32 : 8;
+	int rc = -1;
 	const char *line = strchr(buf, '\n');    /* skip the header */
 	while (line && *line) {
 		line++;
@@ -126,14 +127,19 @@ smb_parse_net_tcp(const char *buf, const unsigned long *inodes,
 		if (sscanf(l, " %*s %39s %39s %3s %*s %*s %*s %*s %*s %lu",
 		    loc, rem, st, &inode) != 4)
 			continue;
-		if (strcmp(st, "01") != 0 || strlen(rem) != alen + 5 ||
-		    rem[alen] != ':')
+		size_t i = 0;
+		while (i < ninodes && inodes[i] != inode)
+			i++;
+		if (i == ninodes)
 			continue;
-		for (size_t i = 0; i < ninodes; i++)
-			if (inodes[i] == inode)
-				return hex_addr(rem, v6, addr, len);
+		if (strcmp(st, "0A") == 0)
+			return 1;       /* a listener: the server itself */
+		if (rc == 0 || strcmp(st, "01") != 0 ||
+		    strlen(rem) != alen + 5 || rem[alen] != ':')
+			continue;
+		rc = hex_addr(rem, v6, addr, len);
 	}
-	return -1;
+	return rc;
 }
 
 struct inodes {
@@ -167,17 +173,28 @@ smb_peer_of(pid_t pid, char *addr, size_t len)
 	size_t n = socket_inodes(pid, ino, MAX_SOCKETS);
 	if (n == 0)
 		return -1;
+	/* Samba's main smbd listens, accepts and forks: for a moment after
+	 * each accept it also holds the new client's established socket.
+	 * It serves no one client, so a listening socket in either table
+	 * rules the process out, whatever else it holds.  (Treating it as
+	 * the client once had containment kill the whole server.) */
+	int found = -1;
+	char a[SMB_ADDR_MAX];
 	for (int v6 = 0; v6 <= 1; v6++) {
 		char p[64];
 		snprintf(p, sizeof p, "/proc/%d/net/tcp%s", (int)pid,
 		    v6 ? "6" : "");
 		char *b = read_proc_all(p, TCP_TABLE_MAX);
-		int rc = b ? smb_parse_net_tcp(b, ino, n, v6, addr, len) : -1;
+		int rc = b ? smb_parse_net_tcp(b, ino, n, v6, a, sizeof a) : -1;
 		free(b);
-		if (rc == 0)
-			return 0;
+		if (rc == 1)
+			return -1;
+		if (rc == 0 && found < 0) {
+			snprintf(addr, len, "%s", a);
+			found = 0;
+		}
 	}
-	return -1;
+	return found;
 }
 
 /* ---- smbstatus --json ---- */

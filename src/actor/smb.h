@@ -33,12 +33,14 @@ struct smb_session {
 };
 
 /* The client address of smbd process pid (its established TCP peer, an
- * IPv4-mapped IPv6 address written as IPv4); 0, or -1 if it has none. */
+ * IPv4-mapped IPv6 address written as IPv4); 0, or -1 if it has none or
+ * is a listener (Samba's main smbd, which serves no one client). */
 int smb_peer_of(pid_t pid, char *addr, size_t len);
 
 /* Parsers, exposed for unit tests and the fuzzer.
  * smb_parse_net_tcp: in a /proc/net/tcp{,6} text, the remote address of
- * the first ESTABLISHED socket whose inode is in inodes[]: 0 or -1.
+ * the first ESTABLISHED socket whose inode is in inodes[]: 0 or -1; 1 if
+ * one of inodes[] is a LISTEN socket (addr then means nothing).
  * smb_parse_status: sessions in `smbstatus --json` output: count, or -1
  * for text that is not that document. */
 int smb_parse_net_tcp(const char *buf, const unsigned long *inodes,

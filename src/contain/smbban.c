@@ -16,7 +16,10 @@
  * firewall; Samba's own switch is the smaller step (docs/samba.md).
  * Must never: write unvalidated text into the fragment (smbd parses it
  * as root; a newline in a user name would be a config injection), or
- * kill a process that is not an smbd serving the banned address.
+ * kill a process that is not an smbd serving the banned address.  The
+ * main smbd (the listener) also holds each new client's socket for a
+ * moment after accept(); smb_peer_of() rules out any process with a
+ * listening socket, since ending it would take the share from everyone.
  */
 #define _GNU_SOURCE
 #include "smbban.h"

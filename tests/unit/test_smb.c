@@ -33,22 +33,30 @@ static void
 net_tcp_cases(void **state)
 {
 	(void)state;
-	static const struct { const char *buf; int v6; unsigned long ino;
-	    int rc; const char *addr; } t[] = {
-		{ tcp4, 0, 2000, 0, "10.100.1.2" },   /* established */
-		{ tcp4, 0, 1000, -1, "" },            /* listening socket */
-		{ tcp4, 0, 3000, -1, "" },            /* TIME_WAIT */
-		{ tcp4, 0, 9999, -1, "" },            /* not ours */
-		{ tcp6, 1, 4000, 0, "10.100.1.9" },   /* v4-mapped */
-		{ tcp6, 1, 5000, 0, "fe80::2" },
-		{ "", 0, 1, -1, "" },
-		{ "header only\n", 0, 1, -1, "" },
-		{ "h\n 0: zz:1 qq:2 01 0 0 0 0 0 2000\n", 0, 2000, -1, "" },
+	/* ino2: a second socket of the same process, 0 for none */
+	static const struct { const char *buf; int v6; unsigned long ino,
+	    ino2; int rc; const char *addr; } t[] = {
+		{ tcp4, 0, 2000, 0, 0, "10.100.1.2" },   /* established */
+		{ tcp4, 0, 1000, 0, 1, "" },             /* listening socket */
+		/* Samba's main smbd just after accept: it listens and holds
+		 * the new client's socket; it is no session, in either order */
+		{ tcp4, 0, 1000, 2000, 1, "" },
+		{ tcp4, 0, 2000, 1000, 1, "" },
+		{ tcp4, 0, 3000, 0, -1, "" },            /* TIME_WAIT */
+		{ tcp4, 0, 9999, 0, -1, "" },            /* not ours */
+		{ tcp4, 0, 3000, 2000, 0, "10.100.1.2" },
+		{ tcp6, 1, 4000, 0, 0, "10.100.1.9" },   /* v4-mapped */
+		{ tcp6, 1, 5000, 0, 0, "fe80::2" },
+		{ tcp6, 1, 4000, 5000, 0, "10.100.1.9" },  /* the first one */
+		{ "", 0, 1, 0, -1, "" },
+		{ "header only\n", 0, 1, 0, -1, "" },
+		{ "h\n 0: zz:1 qq:2 01 0 0 0 0 0 2000\n", 0, 2000, 0, -1, "" },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		char a[64] = "";
-		int rc = smb_parse_net_tcp(t[i].buf, &t[i].ino, 1, t[i].v6, a,
-		    sizeof a);
+		unsigned long ino[2] = { t[i].ino, t[i].ino2 };
+		int rc = smb_parse_net_tcp(t[i].buf, ino, t[i].ino2 ? 2 : 1,
+		    t[i].v6, a, sizeof a);
 		if (rc != t[i].rc || (rc == 0 && strcmp(a, t[i].addr) != 0))
 			fail_msg("case %zu: rc %d addr \"%s\"", i, rc, a);
 	}
