@@ -105,8 +105,11 @@ done
 mkdir -p "$T/state"; : >"$T/state/smb-ban.conf"
 SMBD_PIDFILE=$SMB/pid/smbd.pid
 timeout 10 smbd -s "$CONF" -D
-for _ in $(seq 50); do [ -f "$SMBD_PIDFILE" ] && break; sleep 0.1; done
-check "smbd started on $A_HOST and $B_HOST port 4450" test -f "$SMBD_PIDFILE"
+# the pid file comes before the sockets: wait until both addresses listen
+listening() { [ "$(ss -Hltn "( sport = :4450 )" | grep -c -e "$A_HOST:" -e "$B_HOST:")" -ge 2 ]; }
+for _ in $(seq 100); do [ -f "$SMBD_PIDFILE" ] && listening && break; sleep 0.1; done
+check "smbd listens on $A_HOST and $B_HOST port 4450" listening
+SMBD_MAIN=$(cat "$SMBD_PIDFILE" 2>/dev/null)
 
 # client NS USER COMMANDS: one smbclient connection from a namespace
 client() {
@@ -203,6 +206,9 @@ if client "$NSA" vigil-infected ls >/dev/null 2>&1; then notok "the infected PC 
 check "the ward PC still connects" client_q "$NSB" vigil-ward ls
 left=$(ss -Htn state established "( sport = :4450 )" dst "$A_IP" | wc -l)
 check "no connection of the infected PC is left ($left)" test "$left" -eq 0
+# the main smbd holds each new client's socket for a moment after accept;
+# containment must never take it for the client's session
+check "the main smbd (pid ${SMBD_MAIN:-?}) survived containment" kill -0 "${SMBD_MAIN:-0}"
 
 "$VIGIL" --state-dir "$SD" rollback "$id" >"$T/rb.log" 2>&1
 check "vigil rollback exits 0" test $? -eq 0
