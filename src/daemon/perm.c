@@ -449,11 +449,8 @@ fast_path(const struct fanotify_event_metadata *m, struct stat *st,
 	*ap = a;
 	if (canary_is(st->st_dev, st->st_ino))   /* a decoy: the worker tells */
 		return 0;
-	if (intent_is_destructive(*in)) {
-		if (D.cfg.detect && st->st_size == 0)
-			judge_new_file(a);
+	if (intent_is_destructive(*in))
 		return fast_empty_write(m, st, *in, *aid, a);
-	}
 	if (judge_needs_worker(a))
 		return 0;
 	index_lock();

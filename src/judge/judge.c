@@ -101,8 +101,6 @@ struct jgroup {
 	int nopenw;
 	int64_t last_write_ns;
 	int64_t last_del_ns;     /* its last deletion of others' content */
-	int64_t last_new_ns;     /* its last write-open of an empty file;
-	                          * set and read without the lock */
 	/* indicators */
 	struct ring destroyed, suspect, unexplained, canary, badexec;
 	struct evidence ev[EVIDENCE];
@@ -848,31 +846,6 @@ deleting(const struct jgroup *g, int64_t now)
 	return g->last_del_ns && now - g->last_del_ns < 1000000000LL;
 }
 
-/* The group wrote a new (empty) file within the last second.  Its
- * deletion of the original may be queued but not yet read: a
- * write-new-then-delete encryptor unlinks file k and opens file k+1 in
- * microseconds, and until the notification thread reads that unlink,
- * deleting() says nothing.  So while a group is creating files, its opens
- * of existing files go to a worker, which lets the notification thread
- * read what is queued (notify_catch_up returns at once on an empty
- * queue) before must_wait_locked() looks at del_jobs. */
-static int
-creating(const struct jgroup *g, int64_t now)
-{
-	int64_t t = __atomic_load_n(&g->last_new_ns, __ATOMIC_RELAXED);
-	return t && now - t < 1000000000LL;
-}
-
-void
-judge_new_file(const struct actor *a)
-{
-	if (a == NULL)
-		return;
-	struct jgroup *g = atomic_load(&((struct actor *)a)->group);
-	if (g != NULL)
-		__atomic_store_n(&g->last_new_ns, mono_ns(), __ATOMIC_RELAXED);
-}
-
 static int
 must_wait_locked(struct jgroup *g, int counted, int64_t now)
 {
@@ -898,8 +871,7 @@ judge_admit(const struct actor *a, int counted, uint64_t dev, uint64_t ino,
 	int recent = g->last_write_ns &&
 	    mono_ns() - g->last_write_ns < 1000000000LL;
 	if (!g->contained && catch_up && ((recent && (counted ||
-	    g->score > 0)) || deleting(g, mono_ns()) ||
-	    (!counted && creating(g, mono_ns())))) {
+	    g->score > 0)) || deleting(g, mono_ns()))) {
 		/* a close-write of this group may still sit unread in the
 		 * notification queue: let the notify thread take it first */
 		pthread_mutex_unlock(&J.mu);
@@ -936,9 +908,8 @@ judge_needs_worker(const struct actor *a)
 		return 0;
 	/* unlocked reads: a stale answer only moves an open between the
 	 * fast path and a worker, both of which are correct */
-	int64_t now = mono_ns();
 	return g->contained || (g->score > 0 && g->jobs > 0) ||
-	    deleting(g, now) || creating(g, now);
+	    deleting(g, mono_ns());
 }
 
 int

@@ -57,10 +57,6 @@ int judge_needs_worker(const struct actor *a);
  * the judge has nothing to say (the actor's group is known, not contained
  * and has a zero score), so judge_admit() would allow it at once. */
 int judge_quiet(const struct actor *a);
-/* a write-opened an empty file (most often one it creates): for a while
- * its opens of existing files wait for the notification queue to be
- * read (see creating() in judge.c).  Lock-free; callable on the reader. */
-void judge_new_file(const struct actor *a);
 
 /* ---- notification / analysis path ---- */
 void judge_closed(const struct actor *a, uint64_t dev, uint64_t ino);
