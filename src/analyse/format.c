@@ -44,6 +44,26 @@ struct view {
 	uint64_t size, tail_off;
 };
 
+/* The view of a file from its first and last bytes.  Inconsistent
+ * lengths (a fuzzer, a writer racing the read) are settled in favour of
+ * the buffers: a NULL buffer has length 0, and the size is at least
+ * either buffer's length, so tail_off never wraps. */
+static struct view
+view_make(const uint8_t *head, size_t headlen, const uint8_t *tail,
+    size_t taillen, uint64_t size)
+{
+	if (head == NULL)
+		headlen = 0;
+	if (tail == NULL)
+		taillen = 0;
+	if (size < headlen)
+		size = headlen;
+	if (size < taillen)
+		size = taillen;
+	return (struct view){ head, taillen > 0 ? tail : NULL, headlen,
+	    taillen, size, size - taillen };
+}
+
 /* Pointer to the file bytes [off, off+n) if one buffer holds them all. */
 static const uint8_t *
 at(const struct view *v, uint64_t off, size_t n)
@@ -996,25 +1016,10 @@ void
 format_identify(const uint8_t *head, size_t headlen, const uint8_t *tail,
     size_t taillen, uint64_t size, struct fmt_result *out)
 {
-	struct view v;
+	struct view v = view_make(head, headlen, tail, taillen, size);
 
 	out->fmt = FMT_UNKNOWN;
 	out->valid = 0;
-	if (head == NULL)
-		headlen = 0;
-	if (tail == NULL)
-		taillen = 0;
-	/* inconsistent lengths (fuzzer, racing writer): trust the buffers */
-	if (size < headlen)
-		size = headlen;
-	if (size < taillen)
-		size = taillen;
-	v.head = head;
-	v.headlen = headlen;
-	v.tail = taillen > 0 ? tail : NULL;
-	v.taillen = taillen;
-	v.size = size;
-	v.tail_off = size - taillen;
 	identify(&v, out);
 }
 
@@ -1164,18 +1169,8 @@ int
 format_compressed_payload(const uint8_t *head, size_t headlen,
     const uint8_t *tail, size_t taillen, uint64_t size, enum fmt f)
 {
-	struct view v;
+	struct view v = view_make(head, headlen, tail, taillen, size);
 
-	if (head == NULL)
-		headlen = 0;
-	if (tail == NULL)
-		taillen = 0;
-	if (size < headlen)
-		size = headlen;
-	if (size < taillen)
-		size = taillen;
-	v = (struct view){ head, taillen > 0 ? tail : NULL, headlen, taillen,
-	    size, size - taillen };
 	switch (f) {
 	case FMT_JPEG: case FMT_PNG: case FMT_ZIP: case FMT_OOXML:
 	case FMT_PDF: case FMT_GZIP: case FMT_ZSTD: case FMT_XZ:
