@@ -267,9 +267,15 @@ on_close_write(struct tree *t, const char *path, const struct actor *a)
 		return;
 	judge_closed(a, dev, ino);
 	uint64_t gid = judge_group_id(a);
-	if (cg && cg == gid)
-		analyser_submit(JOB_NEWFILE, t, a, path, dev, ino, 0);
-	else if (vid)
+	if (cg && cg == gid) {
+		/* a new file is read only to see whether it is a ransom
+		 * note; one no one could open as a note (source code, an
+		 * image, an archive: most of what tar or cp create) is
+		 * not read at all */
+		const char *base = strrchr(path, '/');
+		if (judge_note_candidate(base ? base + 1 : path))
+			analyser_submit(JOB_NEWFILE, t, a, path, dev, ino, 0);
+	} else if (vid)
 		analyser_submit(JOB_MODIFIED, t, a, path, dev, ino, vid);
 }
 

@@ -1118,6 +1118,27 @@ judge_find_replacement(const struct actor *a, const char *deleted, char *out,
 	return rc;
 }
 
+/* A note is written for a person to open: a file a double-click shows
+ * (text, a web page, an HTML application, rich text). */
+static int
+note_ext(const char *dot)
+{
+	static const char *const exts[] = { "txt", "html", "htm", "hta", "rtf",
+		NULL };
+	for (int i = 0; exts[i]; i++)
+		if (strcasecmp(dot + 1, exts[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+judge_note_candidate(const char *b)
+{
+	const char *dot = strrchr(b, '.');
+	/* no extension ("README"), or one a note is opened with */
+	return dot == NULL || dot == b || dot[1] == '\0' || note_ext(dot);
+}
+
 int
 judge_note_name(const char *b)
 {
@@ -1125,15 +1146,7 @@ judge_note_name(const char *b)
 		"decrypt", "recover", "restore", "how_to", "how to", "how-to",
 		"instruction", "ransom", "news_for", "unlock", "help_", NULL };
 	const char *dot = strrchr(b, '.');
-	if (dot == NULL)
-		return 0;
-	static const char *const exts[] = { "txt", "html", "htm", "hta", "rtf",
-		NULL };
-	int ext_ok = 0;
-	for (int i = 0; exts[i]; i++)
-		if (strcasecmp(dot + 1, exts[i]) == 0)
-			ext_ok = 1;
-	if (!ext_ok)
+	if (dot == NULL || !note_ext(dot))
 		return 0;
 	char low[256];
 	size_t n = strlen(b) < sizeof low - 1 ? strlen(b) : sizeof low - 1;

@@ -118,6 +118,9 @@ void judge_counters(unsigned long *groups, unsigned long *incidents,
 
 /* Note detection helpers (exposed for unit tests). */
 int judge_note_name(const char *base);
+/* 1 if a new file of this name could be a note at all (no extension, or
+ * one a note is opened with): only those are read for keywords. */
+int judge_note_candidate(const char *base);
 int judge_note_keywords(const char *buf, size_t len);
 /* The extension a rename added or changed ("" if none counts). */
 int judge_new_extension(const char *oldbase, const char *newbase,

@@ -65,6 +65,26 @@ note_name_cases(void **state)
 			fail_msg("note name %s: want %d", t[i].name, t[i].note);
 }
 
+/* Only a new file that could be a note is read for keywords. */
+static void
+note_candidate_cases(void **state)
+{
+	(void)state;
+	static const struct { const char *name; int cand; } t[] = {
+		{ "readme.txt", 1 }, { "Notes.TXT", 1 }, { "info.hta", 1 },
+		{ "DECRYPT-FILES.html", 1 }, { "a.htm", 1 }, { "x.rtf", 1 },
+		{ "README", 1 }, { "Makefile", 1 }, { ".hidden", 1 },
+		{ "trailing.", 1 },
+		{ "main.c", 0 }, { "ward.h", 0 }, { "scan.dcm", 0 },
+		{ "photo.jpg", 0 }, { "lab.csv", 0 }, { "a.txt.gz", 0 },
+		{ "x.pdf.WNCRY", 0 }, { "txt", 1 },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (judge_note_candidate(t[i].name) != t[i].cand)
+			fail_msg("note candidate %s: want %d", t[i].name,
+			    t[i].cand);
+}
+
 static void
 note_keyword_cases(void **state)
 {
@@ -92,6 +112,7 @@ main(void)
 		cmocka_unit_test(extension_cases),
 		cmocka_unit_test(note_name_cases),
 		cmocka_unit_test(note_keyword_cases),
+		cmocka_unit_test(note_candidate_cases),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
