@@ -180,11 +180,12 @@ void range_quiet(const struct tree *t, int fd);
  * or 0 (then preserve the whole file). */
 uint64_t range_begin(struct tree *t, int fd, const struct stat *st,
     const char *path, uint64_t actor_id);
-int range_active(uint64_t dev, uint64_t ino);
-/* 1 if a range version of (dev, ino) completed within the last second and
- * no write-open began one since: a pre-access event now is a late one of
- * that session, whose content as of its open is preserved. */
-int range_just_finished(uint64_t dev, uint64_t ino);
+/* 1 if a pre-access event of (dev, ino) belongs to a range session: a
+ * version is filling (range_cover copies what it touches), or one
+ * completed within the last second and no write-open began another since
+ * (a late event of that session, whose content as of its open is
+ * preserved: its fd's events are silenced). */
+int range_claims(int fd, uint64_t dev, uint64_t ino);
 /* The current content of (dev, ino) is in a finished version: silence
  * the pre-access events of the rest of the session. */
 void range_session_covered(int fd, uint64_t dev, uint64_t ino);

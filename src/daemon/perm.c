@@ -257,15 +257,8 @@ handle_pre(struct slot *s)
 	enum pre_kind k = s->pre_kind;
 	if (k == PRE_READ)
 		return;
-	if (!range_active(s->st.st_dev, s->st.st_ino)) {
-		/* a late event of a session whose version is complete, or
-		 * a change nothing announced */
-		if (range_just_finished(s->st.st_dev, s->st.st_ino))
-			range_session_covered(s->fd, s->st.st_dev,
-			    s->st.st_ino);
-		else
-			pre_unannounced(s, s->a);
-	}
+	if (!range_claims(s->fd, s->st.st_dev, s->st.st_ino))
+		pre_unannounced(s, s->a);
 	uint64_t end = k == PRE_RANGE && s->count > 0 ? s->off + s->count :
 	    UINT64_MAX;
 	range_cover(s->st.st_dev, s->st.st_ino, s->off, end);

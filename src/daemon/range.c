@@ -133,17 +133,15 @@ finished_forget_locked(uint64_t dev, uint64_t ino)
 			R.finished[i].t = 0;
 }
 
-int
-range_just_finished(uint64_t dev, uint64_t ino)
+static int
+just_finished_locked(uint64_t dev, uint64_t ino)
 {
 	int64_t now = mono_ns();
-	int yes = 0;
-	pthread_mutex_lock(&R.mu);
-	for (unsigned i = 0; i < FINISHED && !yes; i++)
-		yes = R.finished[i].t && now - R.finished[i].t < FINISHED_NS &&
-		    R.finished[i].dev == dev && R.finished[i].ino == ino;
-	pthread_mutex_unlock(&R.mu);
-	return yes;
+	for (unsigned i = 0; i < FINISHED; i++)
+		if (R.finished[i].t && now - R.finished[i].t < FINISHED_NS &&
+		    R.finished[i].dev == dev && R.finished[i].ino == ino)
+			return 1;
+	return 0;
 }
 
 int
@@ -211,10 +209,15 @@ range_session_covered(int fd, uint64_t dev, uint64_t ino)
 }
 
 int
-range_active(uint64_t dev, uint64_t ino)
+range_claims(int fd, uint64_t dev, uint64_t ino)
 {
 	pthread_mutex_lock(&R.mu);
 	int on = find_locked(dev, ino) != NULL;
+	if (!on && just_finished_locked(dev, ino)) {
+		/* a late event of a finished session: silence the rest */
+		mark_quiet(fd, 1);
+		on = 1;
+	}
 	pthread_mutex_unlock(&R.mu);
 	return on;
 }
