@@ -126,6 +126,9 @@ uint64_t notify_retire(struct tree *t, uint64_t ino, const char *path,
  * queued on the notification group have been handled; give up early
  * once *stop is set (stop may be NULL). */
 void notify_catch_up(int64_t deadline_ns, const int *stop);
+/* 1 when more than a few files' events wait unhandled (queued, or read
+ * and not yet handled): a creating group's opens then wait (judge.c). */
+int notify_behind(void);
 /* Open path (absolute, inside t) beneath t's root, never following a
  * symlink. */
 int tree_open(struct tree *t, const char *path, int flags);

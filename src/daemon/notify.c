@@ -49,9 +49,12 @@
 static pthread_t notify_thread;
 static int notify_running;
 static pthread_mutex_t retire_mu = PTHREAD_MUTEX_INITIALIZER;
-static atomic_ulong batches_done;   /* read batches fully handled */
-/* notify_catch_up() sleeps on this until the next batch is done; the
- * notification thread takes the mutex only when someone waits */
+/* bytes read from the group and bytes of events handled, since start:
+ * the difference is what the thread holds but has not handled yet */
+static atomic_ulong read_total, handled_total;
+/* notify_catch_up() sleeps on this until the bytes it waits for are
+ * handled; the notification thread takes the mutex only when someone
+ * waits */
 static pthread_mutex_t batch_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t batch_cv;
 static atomic_int batch_waiters;
@@ -408,6 +411,18 @@ handle_event(struct fanotify_event_metadata *m)
 		on_close_write(t, path, a);
 }
 
+/* elen more bytes handled: wake whoever waits for them */
+static void
+handled(uint32_t elen)
+{
+	atomic_fetch_add(&handled_total, elen);
+	if (atomic_load(&batch_waiters) > 0) {
+		pthread_mutex_lock(&batch_mu);
+		pthread_cond_broadcast(&batch_cv);
+		pthread_mutex_unlock(&batch_mu);
+	}
+}
+
 static void *
 notify_main(void *arg)
 {
@@ -422,6 +437,7 @@ notify_main(void *arg)
 		if (len <= 0)
 			continue;
 		atomic_fetch_add(&D.busy, 1);
+		atomic_fetch_add(&read_total, (unsigned long)len);
 		/* events with file handles and names are padded to 4 bytes
 		 * only: each is copied to an 8-aligned buffer before its
 		 * fields are read */
@@ -446,47 +462,61 @@ notify_main(void *arg)
 				continue;
 			}
 			handle_event(m);
+			handled(elen);
 		}
+		/* whatever was skipped (a torn or oversized record) counts
+		 * as handled too */
+		atomic_store(&handled_total, atomic_load(&read_total));
+		handled(0);
 		atomic_fetch_sub(&D.busy, 1);
-		atomic_fetch_add(&batches_done, 1);
-		if (atomic_load(&batch_waiters) > 0) {
-			pthread_mutex_lock(&batch_mu);
-			pthread_cond_broadcast(&batch_cv);
-			pthread_mutex_unlock(&batch_mu);
-		}
 	}
 	return NULL;
 }
 
-/* 1 when the close-writes queued before the call have been handled. */
-static int
-caught_up(unsigned long s0)
+/* About five files' worth of a write-new-then-delete encryptor's events
+ * (create, close-write, rename, delete: some 450 bytes a file). */
+#define BEHIND_BYTES 2048
+
+/* Bytes of events that exist now and are not handled yet, never more:
+ * what was read is loaded before the queue is looked at, so a read in
+ * between makes the figure smaller, not larger. */
+static unsigned long
+unhandled_bytes(unsigned long *target)
 {
-	unsigned long s = atomic_load(&batches_done);
+	unsigned long r = atomic_load(&read_total);
 	int pending = 0;
-	return s >= s0 + 2 || (s >= s0 + 1 &&
-	    (ioctl(D.notif_fd, FIONREAD, &pending) < 0 || pending <= 0));
+	if (ioctl(D.notif_fd, FIONREAD, &pending) < 0 || pending < 0)
+		pending = 0;
+	*target = r + (unsigned long)pending;
+	unsigned long h = atomic_load(&handled_total);
+	return *target > h ? *target - h : 0;
+}
+
+int
+notify_behind(void)
+{
+	unsigned long target;
+	return unhandled_bytes(&target) > BEHIND_BYTES;
 }
 
 void
 notify_catch_up(int64_t deadline_ns, const int *stop)
 {
-	/* the count first: a batch that ends between the look at the
-	 * queue and this load would otherwise be taken for the one still
-	 * to come, and with the opener blocked no further batch may ever
-	 * come (write-opens stalled for all of backpressure_ms) */
-	unsigned long s0 = atomic_load(&batches_done);
-	int pending = 0;
-	if (ioctl(D.notif_fd, FIONREAD, &pending) < 0 || pending <= 0)
+	/* wait until every event queued or read by now is handled.  The
+	 * target never counts bytes that do not exist yet, so the wait
+	 * cannot outlive the events it waits for (write-opens once stalled
+	 * for all of backpressure_ms on a wait for a batch that never
+	 * came); a backlog larger than one read is waited out in full. */
+	unsigned long target;
+	if (unhandled_bytes(&target) == 0)
 		return;
-	/* the batch being handled now may predate those bytes: wait for
-	 * the one after it, or for an empty queue after one more batch.
-	 * The waiter count is raised before the look under the mutex, and
-	 * the thread bumps batches_done before it reads the count, so one
-	 * of the two always sees the other. */
+	/* the waiter count is raised before the look under the mutex, and
+	 * the thread adds to handled_total before it reads the count, so
+	 * one of the two always sees the other */
 	atomic_fetch_add(&batch_waiters, 1);
 	pthread_mutex_lock(&batch_mu);
-	while (!caught_up(s0) && !atomic_load(&D.stopping) &&
+	while (atomic_load(&handled_total) < target &&
+	    !atomic_load(&D.stopping) &&
 	    !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED))) {
 		if (mono_ns() >= deadline_ns)
 			break;

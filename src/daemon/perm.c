@@ -310,8 +310,10 @@ handle(struct slot *s)
 		int own = cg && cg == judge_group_id(s->a);
 		int counted = intent_is_destructive(in) && st.st_size > 0 &&
 		    !own;
-		if (judge_admit(s->a, counted, st.st_dev, st.st_ino, dl,
-		    notify_catch_up) == ADMIT_DENY) {
+		int behind = !counted && judge_creating(s->a) &&
+		    notify_behind();
+		if (judge_admit(s->a, counted, behind, st.st_dev, st.st_ino,
+		    dl, notify_catch_up) == ADMIT_DENY) {
 			s->deny = 1;
 			/* an O_CREAT open creates the file before it is
 			 * checked: a denied one leaves an empty file that
@@ -449,9 +451,16 @@ fast_path(const struct fanotify_event_metadata *m, struct stat *st,
 	*ap = a;
 	if (canary_is(st->st_dev, st->st_ino))   /* a decoy: the worker tells */
 		return 0;
-	if (intent_is_destructive(*in))
+	if (intent_is_destructive(*in)) {
+		if (D.cfg.detect && st->st_size == 0)
+			judge_new_file(a);
 		return fast_empty_write(m, st, *in, *aid, a);
+	}
 	if (judge_needs_worker(a))
+		return 0;
+	/* a group writing new files while the notification thread is
+	 * behind: its deletions may sit unread (creating() in judge.c) */
+	if (D.cfg.detect && judge_creating(a) && notify_behind())
 		return 0;
 	index_lock();
 	struct ient *e = index_by_ino(st->st_dev, st->st_ino);

@@ -41,13 +41,14 @@ int judge_allowed(const struct actor *a);
 
 /* ---- permission path ---- */
 /* Decide an open by a (counted: a write-open of existing, non-empty
- * content, which will be analysed).  May wait,
+ * content, which will be analysed; behind: the notification thread has
+ * more than a few files' events unread, notify_behind()).  May wait,
  * at most until deadline_ns (CLOCK_MONOTONIC), for the group's analysis
  * to catch up.  `catch_up` lets the judge wait for the notification
  * thread to drain events already queued (notify.c); it gives up as soon
  * as *stop (the group's contained flag) is set, so that an opener of a
  * group frozen meanwhile is answered at once. */
-enum admit judge_admit(const struct actor *a, int counted,
+enum admit judge_admit(const struct actor *a, int counted, int behind,
     uint64_t dev, uint64_t ino, int64_t deadline_ns,
     void (*catch_up)(int64_t deadline_ns, const int *stop));
 /* Cheap check for the reader's fast path: must this read-only open go to
@@ -57,6 +58,14 @@ int judge_needs_worker(const struct actor *a);
  * the judge has nothing to say (the actor's group is known, not contained
  * and has a zero score), so judge_admit() would allow it at once. */
 int judge_quiet(const struct actor *a);
+/* a write-opened an empty file (most often one it creates with this very
+ * open).  Lock-free; called on the reader. */
+void judge_new_file(const struct actor *a);
+/* a's group wrote a new file within the last second (creating() in
+ * judge.c): while the notification thread is behind, its opens of
+ * existing files go to a worker and wait there for the queue to be read.
+ * Lock-free. */
+int judge_creating(const struct actor *a);
 
 /* ---- notification / analysis path ---- */
 void judge_closed(const struct actor *a, uint64_t dev, uint64_t ino);

@@ -21,6 +21,7 @@ run ./crash.sh xfs
 run ./retention.sh ext4
 run ./failopen.sh
 run ./backpressure.sh ext4
+run ./busyshare.sh ext4
 run ./detect.sh ext4
 run ./detect.sh xfs
 run ./samba.sh ext4
