@@ -49,8 +49,10 @@
 static pthread_t notify_thread;
 static int notify_running;
 static pthread_mutex_t retire_mu = PTHREAD_MUTEX_INITIALIZER;
-/* bytes read from the group and bytes of events handled, since start:
- * the difference is what the thread holds but has not handled yet */
+/* events read from the group and events handled, since start: the
+ * difference is what the thread holds but has not handled yet.  Counted
+ * in events, not bytes: FIONREAD on a fanotify group gives 24 bytes (the
+ * metadata) per queued event, whatever its info records add. */
 static atomic_ulong read_total, handled_total;
 /* notify_catch_up() sleeps on this until the bytes it waits for are
  * handled; the notification thread takes the mutex only when someone
@@ -411,16 +413,30 @@ handle_event(struct fanotify_event_metadata *m)
 		on_close_write(t, path, a);
 }
 
-/* elen more bytes handled: wake whoever waits for them */
+/* n more events handled: wake whoever waits for them */
 static void
-handled(uint32_t elen)
+handled(unsigned long n)
 {
-	atomic_fetch_add(&handled_total, elen);
+	atomic_fetch_add(&handled_total, n);
 	if (atomic_load(&batch_waiters) > 0) {
 		pthread_mutex_lock(&batch_mu);
 		pthread_cond_broadcast(&batch_cv);
 		pthread_mutex_unlock(&batch_mu);
 	}
+}
+
+static unsigned long
+count_events(const char *buf, size_t len)
+{
+	unsigned long n = 0;
+	for (size_t off = 0; off + FAN_EVENT_METADATA_LEN <= len; n++) {
+		uint32_t elen;
+		memcpy(&elen, buf + off, sizeof elen);
+		if (elen < FAN_EVENT_METADATA_LEN || off + elen > len)
+			break;
+		off += elen;
+	}
+	return n;
 }
 
 static void *
@@ -437,7 +453,7 @@ notify_main(void *arg)
 		if (len <= 0)
 			continue;
 		atomic_fetch_add(&D.busy, 1);
-		atomic_fetch_add(&read_total, (unsigned long)len);
+		atomic_fetch_add(&read_total, count_events(buf, (size_t)len));
 		/* events with file handles and names are padded to 4 bytes
 		 * only: each is copied to an 8-aligned buffer before its
 		 * fields are read */
@@ -462,7 +478,7 @@ notify_main(void *arg)
 				continue;
 			}
 			handle_event(m);
-			handled(elen);
+			handled(1);
 		}
 		/* whatever was skipped (a torn or oversized record) counts
 		 * as handled too */
@@ -473,21 +489,27 @@ notify_main(void *arg)
 	return NULL;
 }
 
-/* About five files' worth of a write-new-then-delete encryptor's events
- * (create, close-write, rename, delete: some 450 bytes a file). */
-#define BEHIND_BYTES 2048
+/* About five files of a write-new-then-delete encryptor (create,
+ * close-write, rename, delete, and the note's events). */
+#define BEHIND_EVENTS 24
 
-/* Bytes of events that exist now and are not handled yet, never more:
- * what was read is loaded before the queue is looked at, so a read in
- * between makes the figure smaller, not larger. */
 static unsigned long
-unhandled_bytes(unsigned long *target)
+queued_events(void)
 {
-	unsigned long r = atomic_load(&read_total);
 	int pending = 0;
 	if (ioctl(D.notif_fd, FIONREAD, &pending) < 0 || pending < 0)
-		pending = 0;
-	*target = r + (unsigned long)pending;
+		return 0;
+	return (unsigned long)pending / FAN_EVENT_METADATA_LEN;
+}
+
+/* Events that exist now and are not handled yet, never more: what was
+ * read is loaded before the queue is looked at, so a read in between
+ * makes the figure smaller, not larger. */
+static unsigned long
+unhandled_events(unsigned long *target)
+{
+	unsigned long r = atomic_load(&read_total);
+	*target = r + queued_events();
 	unsigned long h = atomic_load(&handled_total);
 	return *target > h ? *target - h : 0;
 }
@@ -496,27 +518,37 @@ int
 notify_behind(void)
 {
 	unsigned long target;
-	return unhandled_bytes(&target) > BEHIND_BYTES;
+	return unhandled_events(&target) > BEHIND_EVENTS;
+}
+
+/* Every event that existed at the call is handled: the count reached
+ * the target, or nothing is queued and everything read is handled (which
+ * holds even if a kernel counted FIONREAD differently). */
+static int
+caught_up(unsigned long target)
+{
+	unsigned long h = atomic_load(&handled_total);
+	return h >= target || (h == atomic_load(&read_total) &&
+	    queued_events() == 0);
 }
 
 void
 notify_catch_up(int64_t deadline_ns, const int *stop)
 {
 	/* wait until every event queued or read by now is handled.  The
-	 * target never counts bytes that do not exist yet, so the wait
+	 * target never counts events that do not exist yet, so the wait
 	 * cannot outlive the events it waits for (write-opens once stalled
 	 * for all of backpressure_ms on a wait for a batch that never
 	 * came); a backlog larger than one read is waited out in full. */
 	unsigned long target;
-	if (unhandled_bytes(&target) == 0)
+	if (unhandled_events(&target) == 0)
 		return;
 	/* the waiter count is raised before the look under the mutex, and
 	 * the thread adds to handled_total before it reads the count, so
 	 * one of the two always sees the other */
 	atomic_fetch_add(&batch_waiters, 1);
 	pthread_mutex_lock(&batch_mu);
-	while (atomic_load(&handled_total) < target &&
-	    !atomic_load(&D.stopping) &&
+	while (!caught_up(target) && !atomic_load(&D.stopping) &&
 	    !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED))) {
 		if (mono_ns() >= deadline_ns)
 			break;
