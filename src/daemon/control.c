@@ -72,7 +72,8 @@ status_json(FILE *f)
 	    "\"notify_events\":%lu,\"dirs_marked\":%lu,\"mark_failed\":%lu,"
 	    "\"evicted\":%lu,\"evicted_young\":%lu,\"log_dropped\":%llu,"
 	    "\"journal_queue\":%llu,\"perm_avg_us\":%.1f,"
-	    "\"perm_max_us\":%.1f,\"indexed_inodes\":%zu},",
+	    "\"perm_max_us\":%.1f,\"indexed_inodes\":%zu,"
+	    "\"busy_gate\":%lu},",
 	    C(perm_events), C(perm_own), C(perm_fast), C(writes_seen), C(preserved),
 	    C(preserve_failed), C(skipped_same), C(held), (long)atomic_load(&D.held_now), C(hold_failed),
 	    C(retired), C(failopen), C(torn), C(pre_events), C(range_begun),
@@ -81,7 +82,8 @@ status_json(FILE *f)
 	    (unsigned long long)log_dropped(),
 	    (unsigned long long)store_queued(),
 	    pe ? (double)tot / pe / 1000.0 : 0.0,
-	    (double)atomic_load(&D.c.perm_ns_max) / 1000.0, index_count());
+	    (double)atomic_load(&D.c.perm_ns_max) / 1000.0, index_count(),
+	    C(busy_gate));
 	unsigned long groups, incidents, waits, denied, done, queued, destroyed,
 	    suspect;
 	judge_counters(&groups, &incidents, &waits, &denied);

@@ -50,7 +50,7 @@ struct counters {
 	    preserve_failed, skipped_same, held, hold_failed, failopen,
 	    retired, notify_events, dirs_marked, mark_failed, alerts,
 	    evicted, evicted_young, torn, range_begun, range_done,
-	    range_covers, pre_events;
+	    range_covers, pre_events, busy_gate;
 	atomic_ullong preserve_ns_total, perm_ns_total, perm_ns_max;
 };
 

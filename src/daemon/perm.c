@@ -460,8 +460,10 @@ fast_path(const struct fanotify_event_metadata *m, struct stat *st,
 		return 0;
 	/* a group writing new files while the notification thread is
 	 * behind: its deletions may sit unread (creating() in judge.c) */
-	if (D.cfg.detect && judge_creating(a) && notify_behind())
+	if (D.cfg.detect && judge_creating(a) && notify_behind()) {
+		atomic_fetch_add(&D.c.busy_gate, 1);
 		return 0;
+	}
 	index_lock();
 	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
 	int held = e && e->held_fd >= 0;

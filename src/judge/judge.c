@@ -103,6 +103,8 @@ struct jgroup {
 	int64_t last_del_ns;     /* its last deletion of others' content */
 	int64_t last_new_ns;     /* its last write-open of an empty file;
 	                          * set and read without the lock */
+	int gate_skip;           /* new files before the busy-share gate
+	                          * applies again (lock-free) */
 	/* indicators */
 	struct ring destroyed, suspect, unexplained, canary, badexec;
 	struct evidence ev[EVIDENCE];
@@ -856,7 +858,12 @@ deleting(const struct jgroup *g, int64_t now)
  * is usual.  So while the thread is behind, a creating group's opens of
  * existing files wait until the queue has been read (judge_admit's
  * `behind`).  Only then: a wait on every open of a creating group made
- * sed -i 40-50% slower (docs/performance.md). */
+ * sed -i 40-50% slower (docs/performance.md).  And a group found with no
+ * deletion after such a wait skips the gate for its next GATE_SKIP new
+ * files: sed then waits once every few files, and an encryptor that
+ * starts deleting just after a check is held at most GATE_SKIP files
+ * later (the next wait sees its deletion, and deleting() takes over). */
+#define GATE_SKIP 3
 static int
 creating(const struct jgroup *g, int64_t now)
 {
@@ -870,8 +877,11 @@ judge_new_file(const struct actor *a)
 	if (a == NULL)
 		return;
 	struct jgroup *g = atomic_load(&((struct actor *)a)->group);
-	if (g != NULL)
-		__atomic_store_n(&g->last_new_ns, mono_ns(), __ATOMIC_RELAXED);
+	if (g == NULL)
+		return;
+	__atomic_store_n(&g->last_new_ns, mono_ns(), __ATOMIC_RELAXED);
+	if (__atomic_load_n(&g->gate_skip, __ATOMIC_RELAXED) > 0)
+		__atomic_fetch_sub(&g->gate_skip, 1, __ATOMIC_RELAXED);
 }
 
 int
@@ -880,7 +890,8 @@ judge_creating(const struct actor *a)
 	if (a == NULL || J.cfg == NULL || !J.cfg->detect)
 		return 0;
 	struct jgroup *g = atomic_load(&((struct actor *)a)->group);
-	return g != NULL && !g->contained && creating(g, mono_ns());
+	return g != NULL && !g->contained && creating(g, mono_ns()) &&
+	    __atomic_load_n(&g->gate_skip, __ATOMIC_RELAXED) <= 0;
 }
 
 static int
@@ -907,9 +918,10 @@ judge_admit(const struct actor *a, int counted, int behind, uint64_t dev,
 		until = deadline_ns;
 	int recent = g->last_write_ns &&
 	    mono_ns() - g->last_write_ns < 1000000000LL;
+	int gated = behind && creating(g, mono_ns()) &&
+	    __atomic_load_n(&g->gate_skip, __ATOMIC_RELAXED) <= 0;
 	if (!g->contained && catch_up && ((recent && (counted ||
-	    g->score > 0)) || deleting(g, mono_ns()) ||
-	    (behind && creating(g, mono_ns())))) {
+	    g->score > 0)) || deleting(g, mono_ns()) || gated)) {
 		/* a close-write of this group may still sit unread in the
 		 * notification queue: let the notify thread take it first */
 		pthread_mutex_unlock(&J.mu);
@@ -924,6 +936,8 @@ judge_admit(const struct actor *a, int counted, int behind, uint64_t dev,
 	}
 	if (waited)
 		atomic_fetch_add(&J.waits, 1);
+	if (gated && !deleting(g, mono_ns()) && g->del_jobs == 0)
+		__atomic_store_n(&g->gate_skip, GATE_SKIP, __ATOMIC_RELAXED);
 	enum admit r = g->contained ? ADMIT_DENY : ADMIT_ALLOW;
 	if (r == ADMIT_ALLOW && counted) {
 		g->last_write_ns = mono_ns();
