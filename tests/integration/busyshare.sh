@@ -81,6 +81,8 @@ diffs=$(manifest "$S/Records" | diff "$T/manifest" - | grep -c '^[<>]')
 check "every record byte-identical after rollback ($diffs differing lines)" test "$diffs" -eq 0
 ninc=$("$VIGIL" --state-dir "$SD" --json incidents | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 check "one incident only: the busy user is not taken for an attacker ($ninc)" test "$ninc" = 1
+fo=$(status_field "$SD" failopen); gate=$(status_field "$SD" busy_gate)
+check "no opener was released by the deadline (failopen=$fo; busy_gate=$gate)" test "${fo:-1}" -eq 0
 kill -9 $RP 2>/dev/null; wait $RP 2>/dev/null
 stop_vigild
 summary
