@@ -11,10 +11,7 @@
 # contained nor held up for long.
 . "$(dirname "$0")/lib.sh"
 FS=${1:-ext4}
-RANSIM=$ROOT/eval/build/ransim
-[ -x "$RANSIM" ] || make -s -C "$ROOT/eval" >/dev/null
-id vigil-sim >/dev/null 2>&1 || { notok "user vigil-sim missing (run eval/setup.sh)"; summary; exit 1; }
-chmod 755 "$T"
+need_ransim
 mkfs_mount "$FS" mnt 800M
 S=$T/mnt/share; SD=$T/state
 mkdir -p "$S/Records" "$S/zz-busy"

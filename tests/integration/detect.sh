@@ -15,10 +15,7 @@
 # frozen actor; benign programs raise no incident; the allowlist works.
 . "$(dirname "$0")/lib.sh"
 FS=${1:-ext4}
-RANSIM=$ROOT/eval/build/ransim
-[ -x "$RANSIM" ] || make -s -C "$ROOT/eval" >/dev/null
-id vigil-sim >/dev/null 2>&1 || { notok "user vigil-sim missing (run eval/setup.sh)"; summary; exit 1; }
-chmod 755 "$T"     # the simulator runs as vigil-sim
+need_ransim
 mkfs_mount "$FS" mnt 800M
 
 # ---- a small tree of real files (made once, copied per case) ----

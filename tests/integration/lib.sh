@@ -39,6 +39,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# need_ransim: RANSIM = the evaluation's simulator (built if missing), run
+# as user vigil-sim, which must exist; $T readable by it.  Ends the test
+# with a failure if the user is missing.
+need_ransim() {
+	RANSIM=$ROOT/eval/build/ransim
+	[ -x "$RANSIM" ] || make -s -C "$ROOT/eval" >/dev/null
+	id vigil-sim >/dev/null 2>&1 || { notok "user vigil-sim missing (run eval/setup.sh)"; summary; exit 1; }
+	chmod 755 "$T"
+}
+
 # mkfs_mount FS NAME SIZE: a fresh filesystem at $T/NAME
 mkfs_mount() {
 	local fs=$1 name=$2 size=${3:-600M}

@@ -24,10 +24,7 @@
 #     screenshot with the timeline chart drawn.
 . "$(dirname "$0")/lib.sh"
 FS=${1:-ext4}
-RANSIM=$ROOT/eval/build/ransim
-[ -x "$RANSIM" ] || make -s -C "$ROOT/eval" >/dev/null
-id vigil-sim >/dev/null 2>&1 || { notok "user vigil-sim missing (run eval/setup.sh)"; summary; exit 1; }
-chmod 755 "$T"
+need_ransim
 mkfs_mount "$FS" mnt 400M
 S=$T/mnt/share
 # a folder name an attacker (or a user) chose, which HTML must escape
