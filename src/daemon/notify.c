@@ -180,24 +180,60 @@ full_path(const struct dname *d, char *out, size_t len)
 	return snprintf(out, len, "%s/%s", d->dir, d->name) < (int)len ? 0 : -1;
 }
 
-static void
-hold_path(struct tree *t, const char *path)
+/* The inode a dirent event is about, as an O_PATH fd: by the handle the
+ * event carries (FAN_REPORT_TARGET_FID) when there is one, for the name
+ * may have moved on since (a file created, written and renamed before
+ * this thread reads its create); else by its name.  -1 if it is gone. */
+static int
+child_open(struct tree *t, const struct fanotify_event_info_fid *fid,
+    const char *path)
 {
+	if (fid != NULL) {
+		struct file_handle *fh = (struct file_handle *)fid->handle;
+		uint64_t fsid;
+		memcpy(&fsid, &fid->fsid, sizeof fsid);
+		if (fh->handle_bytes <= 128 && fsid == t->fsid)
+			return open_by_handle_at(t->rootfd, fh, O_PATH |
+			    O_CLOEXEC);
+	}
+	return tree_open(t, path, O_PATH);
+}
+
+/* Hold the regular file a create or rename event is about, indexed under
+ * the event's name (the events that follow in the queue rename it on);
+ * *st tells which inode it is.  0, or -1 if there is none. */
+static int
+hold_child(struct tree *t, const struct fanotify_event_info_fid *fid,
+    const char *path, struct stat *st)
+{
+	int pfd = child_open(t, fid, path);
+	if (pfd < 0)
+		return -1;
+	if (fstat(pfd, st) < 0 || !S_ISREG(st->st_mode) ||
+	    st->st_dev != t->dev) {
+		close(pfd);
+		return -1;
+	}
 	/* most new files were held by the permission path already, when
 	 * their creator opened them: then no open (and no event) here */
-	int fd = held_fd_at(t, path);
-	if (fd >= 0) {
-		close(fd);
-		return;
+	int fd = held_dup(st->st_dev, st->st_ino);
+	if (fd >= 0 || st->st_nlink == 0) {
+		/* held already; or deleted since, with nothing to keep */
+		if (fd >= 0)
+			close(fd);
+		close(pfd);
+		return 0;
 	}
-	fd = tree_open(t, path, O_RDONLY | O_NONBLOCK | O_NOATIME);
+	/* reopened through the O_PATH fd: the same inode, whatever its
+	 * name is now, and only once it is known to be a regular file */
+	char lnk[64];
+	snprintf(lnk, sizeof lnk, "/proc/self/fd/%d", pfd);
+	fd = open(lnk, O_RDONLY | O_NONBLOCK | O_NOATIME | O_CLOEXEC);
+	close(pfd);
 	if (fd < 0)
-		return;
-	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == t->dev)
-		hold_inode(t, fd, 1, &st, path);
-	else
-		close(fd);
+		return -1;
+	hold_inode(t, fd, 1, st, path);
+	return 0;
 }
 
 static void
@@ -232,21 +268,31 @@ name_gone(struct tree *t, const char *path, const char *reason,
 }
 
 static void
-on_create(struct tree *t, const char *path, int isdir, const struct actor *a)
+on_create(struct tree *t, const char *path, int isdir, const struct actor *a,
+    const struct fanotify_event_info_fid *child)
 {
 	uint64_t dev = 0, ino = 0;
+	struct stat st;
 	if (isdir) {
 		if (!path_in_vault(path))
 			scan_new_dir(t, path);
 	} else {
-		hold_path(t, path);
+		/* the inode, not the name: rollback removes what the actor
+		 * made by (dev, ino), even if it was renamed since.  One
+		 * already gone (deleted before this event was read) is
+		 * found in the index by the name it had, if at all */
+		int have = hold_child(t, child, path, &st) == 0;
 		uint64_t gid = a ? judge_group_id(a) : 0;
 		index_lock();
-		struct ient *e = index_by_path(path);
+		struct ient *e = have ? index_by_ino(st.st_dev, st.st_ino) :
+		    index_by_path(path);
 		if (e) {
 			e->created_group = gid;
 			dev = e->dev;
 			ino = e->ino;
+		} else if (have) {
+			dev = (uint64_t)st.st_dev;
+			ino = (uint64_t)st.st_ino;
 		}
 		index_unlock();
 		if (a)
@@ -302,7 +348,8 @@ on_delete(struct tree *t, const char *path, int isdir, const struct actor *a)
 }
 
 static void
-on_rename(struct dname *o, struct dname *n, int isdir, const struct actor *a)
+on_rename(struct dname *o, struct dname *n, int isdir, const struct actor *a,
+    const struct fanotify_event_info_fid *child)
 {
 	uint64_t aid = a ? a->id : 0, mdev = 0, mino = 0;
 	char op[PATH_MAX], np[PATH_MAX];
@@ -345,7 +392,11 @@ on_rename(struct dname *o, struct dname *n, int isdir, const struct actor *a)
 			store_name_close(mdev, mino, op, now_ns());
 			store_name_open(mdev, mino, np, now_ns());
 		} else {
-			hold_path(nt, np);
+			struct stat st;
+			if (hold_child(nt, child, np, &st) == 0) {
+				mdev = (uint64_t)st.st_dev;
+				mino = (uint64_t)st.st_ino;
+			}
 		}
 	}
 	/* the moved inode is journaled so that rollback can order this
@@ -358,6 +409,8 @@ static void
 handle_event(struct fanotify_event_metadata *m)
 {
 	struct dname dn = { 0 }, od = { 0 }, nd = { 0 };
+	/* the inode the event is about (FAN_REPORT_TARGET_FID) */
+	const struct fanotify_event_info_fid *child = NULL;
 	char *p = (char *)(m + 1), *end = (char *)m + m->event_len;
 	while (p + sizeof(struct fanotify_event_info_header) <= end) {
 		struct fanotify_event_info_header *h = (void *)p;
@@ -372,6 +425,9 @@ handle_event(struct fanotify_event_metadata *m)
 			break;
 		case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME:
 			parse_dname((void *)h, &nd);
+			break;
+		case FAN_EVENT_INFO_TYPE_FID:
+			child = (const void *)h;
 			break;
 		default:
 			break;
@@ -390,7 +446,7 @@ handle_event(struct fanotify_event_metadata *m)
 		a = actor_from_pid(m->pid);
 	int isdir = (m->mask & FAN_ONDIR) != 0;
 	if (m->mask & FAN_RENAME)
-		on_rename(&od, &nd, isdir, a);
+		on_rename(&od, &nd, isdir, a, child);
 	if (!dn.have || resolve_dir(&dn) < 0)
 		return;
 	char path[PATH_MAX];
@@ -406,7 +462,7 @@ handle_event(struct fanotify_event_metadata *m)
 	if (t == NULL)
 		return;
 	if (m->mask & FAN_CREATE)
-		on_create(t, path, isdir, a);
+		on_create(t, path, isdir, a, child);
 	if (m->mask & FAN_DELETE)
 		on_delete(t, path, isdir, a);
 	if ((m->mask & FAN_CLOSE_WRITE) && !isdir)

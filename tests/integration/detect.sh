@@ -120,6 +120,12 @@ while read -r beh mode; do
 	check "$beh: every file byte-identical after rollback ($diffs differing lines)" test "$diffs" -eq 0
 	if [ "$diffs" -ne 0 ]; then  # enough to diagnose from a CI log
 		manifest "$S" | diff "$MAN" -; cat "$T/rb$n.log" 2>/dev/null
+		# first the journal rows of the differing files (a CI log
+		# keeps only part of what follows)
+		for f in $(manifest "$S" | diff "$MAN" - | sed -n 's/^[<>] [0-9a-f]*  //p'); do
+			b=$(basename "$f"); b=${b%%.*}
+			sqlite3 "$SD/journal.db" "SELECT id,time,op,dev,ino,version_id,actor_id,path,path2 FROM events WHERE path LIKE '%/$b%' OR path2 LIKE '%/$b%' ORDER BY id" 2>&1
+		done
 		"$VIGIL" --state-dir "$SD" events 2>&1 | tail -40
 		sqlite3 "$SD/journal.db" "SELECT id,op,dev,ino,version_id,actor_id,path FROM events ORDER BY id DESC LIMIT 40" 2>&1
 		"$VIGIL" --state-dir "$SD" show "$id" 2>&1 | tail -30

@@ -131,6 +131,26 @@ check "$FS: restore refuses a path through a planted symlink" test ! -e "$T/outs
 "$VIGIL" --state-dir "$SD" restore "$T/mnt/elsewhere.txt" >/dev/null 2>&1
 check "$FS: restore outside every tree exits 2" test $? -eq 2
 
+# A create is journaled with the inode it made, not looked up by its name:
+# a file linked into the tree and renamed at once, while the notification
+# thread is still behind a burst of 4000 creates and deletes, is read
+# after the rename (rollback removes what an actor made by this inode)
+mkdir -p "$T/mnt/stage" "$D/burst"; echo "moved in" >"$T/mnt/stage/linked.txt"
+python3 -c "
+import os,sys
+d, src = sys.argv[1], sys.argv[2]
+for i in range(4000):
+    p=os.path.join(d, 'burst', 'b%d' % i); open(p, 'w').close(); os.unlink(p)
+os.link(src, os.path.join(d, 'linked.tmp'))
+os.rename(os.path.join(d, 'linked.tmp'), os.path.join(d, 'linked.txt'))
+" "$D" "$T/mnt/stage/linked.txt"
+ino=$(stat -c %i "$D/linked.txt")
+for _ in $(seq 200); do
+	jino=$(sqlite3 "$SD/journal.db" "SELECT ino FROM events WHERE op='create' AND path='$D/linked.tmp'" 2>/dev/null)
+	[ -n "$jino" ] && break; sleep 0.1
+done
+check "$FS: a create names its inode though renamed before vigild read it (${jino:-none} = $ino)" test "$jino" = "$ino"
+
 # The journal's actor attribution names the program that wrote
 "$VIGIL" --state-dir "$SD" --json events | grep -q '"exe":"/usr/bin/sed"'
 check "$FS: events attribute sed -i to /usr/bin/sed" test $? -eq 0
