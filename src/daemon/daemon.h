@@ -123,11 +123,13 @@ void notify_stop(void);
 uint64_t notify_retire(struct tree *t, uint64_t ino, const char *path,
     const char *reason, uint64_t actor_id);
 /* Wait (at most until deadline, CLOCK_MONOTONIC) until events already
- * queued on the notification group have been handled; give up early
- * once *stop is set (stop may be NULL). */
-void notify_catch_up(int64_t deadline_ns, const int *stop);
-/* 1 when more than a few files' events wait unhandled (queued, or read
- * and not yet handled): a creating group's opens then wait (judge.c). */
+ * queued on the notification group have been handled (read_only: read,
+ * which tells the judge of the deletions among them); give up early once
+ * *stop is set (stop may be NULL). */
+void notify_catch_up(int64_t deadline_ns, const int *stop, int read_only);
+/* 1 when more than a few files' events wait unread in the kernel queue
+ * (the notification reader is behind): a creating group's opens then
+ * wait (judge.c). */
 int notify_behind(void);
 /* Open path (absolute, inside t) beneath t's root, never following a
  * symlink. */

@@ -11,7 +11,9 @@
  * (retention.c) catches any inode this path missed.
  * New directories are marked and scanned here, and renames keep the index
  * and the path history (names table) true.
- * Runs on its own thread; nothing here delays an opener.
+ * Runs on its own thread, which reads ahead of what it handles and tells
+ * the judge of deletions when it reads them (read_ahead).  Nothing here
+ * delays an opener.
  */
 #define _GNU_SOURCE
 #include "daemon.h"
@@ -469,16 +471,22 @@ handle_event(struct fanotify_event_metadata *m)
 		on_close_write(t, path, a);
 }
 
-/* n more events handled: wake whoever waits for them */
+/* Events were read or handled: wake whoever waits for them. */
 static void
-handled(unsigned long n)
+wake_waiters(void)
 {
-	atomic_fetch_add(&handled_total, n);
 	if (atomic_load(&batch_waiters) > 0) {
 		pthread_mutex_lock(&batch_mu);
 		pthread_cond_broadcast(&batch_cv);
 		pthread_mutex_unlock(&batch_mu);
 	}
+}
+
+static void
+handled(unsigned long n)
+{
+	atomic_fetch_add(&handled_total, n);
+	wake_waiters();
 }
 
 static unsigned long
@@ -495,53 +503,189 @@ count_events(const char *buf, size_t len)
 	return n;
 }
 
+/* ---- read ahead: events leave the kernel queue as soon as they exist ----
+ * Handling an event (vault copies, lookups, the journal) takes far longer
+ * than reading it, and on a busy share the thread runs well behind.  A
+ * deletion of someone else's file is the only back-pressure a
+ * write-new-then-delete encryptor meets (deleting() in judge.c), so
+ * between two events the thread reads whatever has been queued since,
+ * keeps it in order in memory, and tells the judge of the deletions in it
+ * at once: the encryptor is held back after its first file however long
+ * the queue ahead of its deletion is, and no other group waits for it.
+ * (A second thread reading would wake twice per event; measured on sed
+ * -i, that doubled vigild's CPU time.) */
+
+struct chunk {
+	struct chunk *next;
+	size_t len;
+	_Alignas(8) char buf[];
+};
+
+/* read but unhandled events are kept in memory up to this much; beyond
+ * it the kernel queue holds the rest (and notify_behind() says so) */
+#define READ_AHEAD_MAX (64u << 20)
+/* a look at the queue between two events at most this often */
+#define READ_AHEAD_NS 20000
+
+static struct {
+	struct chunk *head, *tail;   /* only the notification thread */
+	size_t bytes;
+	int64_t last_look;
+} Q;
+
+/* Read time: a file deletion by a group that did not make the file is
+ * told to the judge now.  Only what the index knows already is looked
+ * at; anything else is found when the event is handled, as before. */
+static void
+look_at_deletion(const char *raw, uint32_t elen, pid_t self)
+{
+	static _Alignas(8) char ev[4096];
+	if (elen > sizeof ev)
+		return;
+	memcpy(ev, raw, elen);
+	const struct fanotify_event_metadata *m = (const void *)ev;
+	if ((m->mask & FAN_ONDIR) || m->pid <= 0 || m->pid == self)
+		return;
+	struct dname dn = { 0 };
+	for (const char *p = ev + FAN_EVENT_METADATA_LEN; p +
+	    sizeof(struct fanotify_event_info_header) <= ev + elen;) {
+		const struct fanotify_event_info_header *h = (const void *)p;
+		if (h->len == 0 || p + h->len > ev + elen)
+			break;
+		if (h->info_type == FAN_EVENT_INFO_TYPE_DFID_NAME)
+			parse_dname((void *)h, &dn);
+		p += h->len;
+	}
+	char path[PATH_MAX];
+	if (!dn.have || !dn.dir_known ||
+	    full_path(&dn, path, sizeof path) < 0)
+		return;
+	const struct actor *a = actor_from_pid(m->pid);
+	if (a == NULL)
+		return;
+	index_lock();
+	struct ient *e = index_by_path(path);
+	int others = e && e->held_fd >= 0 &&
+	    e->created_group != judge_group_id(a);
+	index_unlock();
+	if (others)
+		judge_deletion_read(a);
+}
+
+static void
+look_at_chunk(const char *buf, size_t len)
+{
+	static pid_t self;
+	if (self == 0)
+		self = getpid();
+	for (size_t off = 0; off + FAN_EVENT_METADATA_LEN <= len;) {
+		uint32_t elen;
+		memcpy(&elen, buf + off, sizeof elen);
+		if (elen < FAN_EVENT_METADATA_LEN || off + elen > len)
+			break;
+		uint64_t mask;
+		memcpy(&mask, buf + off + offsetof(struct
+		    fanotify_event_metadata, mask), sizeof mask);
+		if (mask & FAN_DELETE)
+			look_at_deletion(buf + off, elen, self);
+		off += elen;
+	}
+}
+
+/* Read what is queued now (never waits) onto the end of Q; 1 if any. */
+static int
+read_ahead(void)
+{
+	static _Alignas(8) char buf[65536];
+	Q.last_look = mono_ns();
+	if (Q.bytes >= READ_AHEAD_MAX)
+		return 0;
+	ssize_t len = read(D.notif_fd, buf, sizeof buf);
+	if (len <= 0)
+		return 0;
+	struct chunk *c = malloc(sizeof *c + (size_t)len);
+	if (c == NULL) {
+		store_alert(LOG_LVL_CRIT, "overflow", "out of memory for "
+		    "%zd bytes of notifications; the orphan sweep will "
+		    "catch lost unlinks", len);
+		return 0;
+	}
+	c->next = NULL;
+	c->len = (size_t)len;
+	memcpy(c->buf, buf, (size_t)len);
+	atomic_fetch_add(&read_total, count_events(buf, (size_t)len));
+	if (D.cfg.detect)
+		look_at_chunk(c->buf, c->len);
+	wake_waiters();   /* notify_catch_up(.., read_only) */
+	if (Q.tail)
+		Q.tail->next = c;
+	else
+		Q.head = c;
+	Q.tail = c;
+	Q.bytes += c->len;
+	return 1;
+}
+
+static void
+handle_chunk(const char *buf, size_t len)
+{
+	/* events with file handles and names are padded to 4 bytes only:
+	 * each is copied to an 8-aligned buffer before its fields are
+	 * read.  Every event counted when read counts as handled, also
+	 * one skipped (oversized) */
+	static _Alignas(8) char ev[4096];
+	for (size_t off = 0; off + FAN_EVENT_METADATA_LEN <= len;) {
+		uint32_t elen;
+		memcpy(&elen, buf + off, sizeof elen);
+		if (elen < FAN_EVENT_METADATA_LEN || off + elen > len)
+			break;
+		off += elen;
+		if (elen <= sizeof ev) {
+			memcpy(ev, buf + off - elen, elen);
+			struct fanotify_event_metadata *m = (void *)ev;
+			atomic_fetch_add(&D.c.notify_events, 1);
+			if (m->mask & FAN_Q_OVERFLOW)
+				store_alert(LOG_LVL_CRIT, "overflow",
+				    "notification queue overflowed; the "
+				    "orphan sweep will catch lost unlinks");
+			else
+				handle_event(m);
+		}
+		handled(1);
+		if (mono_ns() - Q.last_look >= READ_AHEAD_NS)
+			while (read_ahead())
+				;
+	}
+}
+
 static void *
 notify_main(void *arg)
 {
 	(void)arg;
 	self_register_thread("vigild-notify", 0);
-	char buf[65536] __attribute__((aligned(8)));
 	while (!atomic_load(&D.stopping)) {
-		struct pollfd pfd = { D.notif_fd, POLLIN, 0 };
-		if (poll(&pfd, 1, 200) <= 0)
-			continue;
-		ssize_t len = read(D.notif_fd, buf, sizeof buf);
-		if (len <= 0)
-			continue;
-		atomic_fetch_add(&D.busy, 1);
-		atomic_fetch_add(&read_total, count_events(buf, (size_t)len));
-		/* events with file handles and names are padded to 4 bytes
-		 * only: each is copied to an 8-aligned buffer before its
-		 * fields are read */
-		for (size_t off = 0; off + FAN_EVENT_METADATA_LEN <=
-		    (size_t)len;) {
-			static _Alignas(8) char ev[4096];
-			uint32_t elen;
-			memcpy(&elen, buf + off, sizeof elen);
-			if (elen < FAN_EVENT_METADATA_LEN ||
-			    off + elen > (size_t)len)
-				break;
-			off += elen;
-			if (elen > sizeof ev)
+		if (Q.head == NULL) {
+			struct pollfd pfd = { D.notif_fd, POLLIN, 0 };
+			if (poll(&pfd, 1, 200) <= 0 || !read_ahead())
 				continue;
-			memcpy(ev, buf + off - elen, elen);
-			struct fanotify_event_metadata *m = (void *)ev;
-			atomic_fetch_add(&D.c.notify_events, 1);
-			if (m->mask & FAN_Q_OVERFLOW) {
-				store_alert(LOG_LVL_CRIT, "overflow",
-				    "notification queue overflowed; the "
-				    "orphan sweep will catch lost unlinks");
-				continue;
-			}
-			handle_event(m);
-			handled(1);
 		}
-		/* whatever was skipped (a torn or oversized record) counts
-		 * as handled too */
-		atomic_store(&handled_total, atomic_load(&read_total));
-		handled(0);
+		struct chunk *c = Q.head;
+		Q.head = c->next;
+		if (Q.head == NULL)
+			Q.tail = NULL;
+		atomic_fetch_add(&D.busy, 1);
+		handle_chunk(c->buf, c->len);
 		atomic_fetch_sub(&D.busy, 1);
+		Q.bytes -= c->len;
+		free(c);
 	}
+	/* stopping: what is left is dropped, as the kernel queue is */
+	for (struct chunk *c = Q.head, *n; c; c = n) {
+		n = c->next;
+		free(c);
+	}
+	Q.head = Q.tail = NULL;
+	Q.bytes = 0;
 	return NULL;
 }
 
@@ -570,26 +714,31 @@ unhandled_events(unsigned long *target)
 	return *target > h ? *target - h : 0;
 }
 
+/* The reader has not read the queue: deletions in it are unseen.  What
+ * was read but is not handled yet does not count (look_at_deletion has
+ * told the judge of the deletions in it). */
 int
 notify_behind(void)
 {
-	unsigned long target;
-	return unhandled_events(&target) > BEHIND_EVENTS;
+	return queued_events() > BEHIND_EVENTS;
 }
 
-/* Every event that existed at the call is handled: the count reached
- * the target, or nothing is queued and everything read is handled (which
- * holds even if a kernel counted FIONREAD differently). */
+/* Every event that existed at the call is handled (read_only: read):
+ * the count reached the target, or nothing is queued and everything read
+ * is handled (which holds even if a kernel counted FIONREAD
+ * differently). */
 static int
-caught_up(unsigned long target)
+caught_up(unsigned long target, int read_only)
 {
+	unsigned long r = atomic_load(&read_total);
+	if (read_only)
+		return r >= target || queued_events() == 0;
 	unsigned long h = atomic_load(&handled_total);
-	return h >= target || (h == atomic_load(&read_total) &&
-	    queued_events() == 0);
+	return h >= target || (h == r && queued_events() == 0);
 }
 
 void
-notify_catch_up(int64_t deadline_ns, const int *stop)
+notify_catch_up(int64_t deadline_ns, const int *stop, int read_only)
 {
 	/* wait until every event queued or read by now is handled.  The
 	 * target never counts events that do not exist yet, so the wait
@@ -600,11 +749,11 @@ notify_catch_up(int64_t deadline_ns, const int *stop)
 	if (unhandled_events(&target) == 0)
 		return;
 	/* the waiter count is raised before the look under the mutex, and
-	 * the thread adds to handled_total before it reads the count, so
-	 * one of the two always sees the other */
+	 * the thread adds to handled_total (read_total) before it reads
+	 * the count, so one of the two always sees the other */
 	atomic_fetch_add(&batch_waiters, 1);
 	pthread_mutex_lock(&batch_mu);
-	while (!caught_up(target) && !atomic_load(&D.stopping) &&
+	while (!caught_up(target, read_only) && !atomic_load(&D.stopping) &&
 	    !(stop && __atomic_load_n(stop, __ATOMIC_RELAXED))) {
 		if (mono_ns() >= deadline_ns)
 			break;

@@ -203,6 +203,24 @@ handle_exec(struct slot *s, const char *path)
 	}
 }
 
+/* A write open of an inode the index did not know and that is empty:
+ * one its opener creates with this very open.  Marked as the group's own
+ * now (the create event, handled later, marks it again): the notification
+ * reader, which looks at deletions before they are handled, must not take
+ * a group deleting its own new file for one destroying someone else's. */
+static void
+mark_made(const struct stat *st, const struct actor *a)
+{
+	if (a == NULL || !D.cfg.detect)
+		return;
+	uint64_t gid = judge_group_id(a);
+	index_lock();
+	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
+	if (e && e->created_group == 0)
+		e->created_group = gid;
+	index_unlock();
+}
+
 static void
 journal_write_open(uint64_t aid, enum intent in, const char *path,
     const struct stat *st, uint64_t vid)
@@ -284,6 +302,11 @@ handle(struct slot *s)
 		return;
 	enum intent in = s->intent;
 	uint64_t aid = s->actor_id;
+	index_lock();
+	struct ient *e = index_by_ino(st.st_dev, st.st_ino);
+	int known = e != NULL;
+	uint64_t cg = e ? e->created_group : 0;
+	index_unlock();
 	if (D.cfg.canaries && canary_is(st.st_dev, st.st_ino)) {
 		int destroy = intent_is_destructive(in);
 		if (warn_canary(s->a, path, destroy ? "opened for writing" :
@@ -302,11 +325,6 @@ handle(struct slot *s)
 		 * rewriting its own files, e.g. a database, is not held back).
 		 * made: this inode was created by the actor's own group (or
 		 * is not indexed yet: created by this very open) */
-		index_lock();
-		struct ient *e = index_by_ino(st.st_dev, st.st_ino);
-		int known = e != NULL;
-		uint64_t cg = e ? e->created_group : 0;
-		index_unlock();
 		int own = cg && cg == judge_group_id(s->a);
 		int counted = intent_is_destructive(in) && st.st_size > 0 &&
 		    !own;
@@ -325,6 +343,8 @@ handle(struct slot *s)
 		}
 	}
 	hold_inode(t, s->fd, 0, &st, path);
+	if (!known && st.st_size == 0 && intent_is_destructive(in))
+		mark_made(&st, s->a);
 	if (!intent_is_destructive(in)) {
 		if (s->a)
 			atomic_fetch_add(&((struct actor *)s->a)->reads, 1);
@@ -426,7 +446,12 @@ fast_empty_write(const struct fanotify_event_metadata *m,
 	struct tree *t = fd_path(m->fd, path, sizeof path) == 0 ?
 	    tree_of_path(path) : NULL;
 	if (t != NULL && !path_in_vault(path) && st->st_dev == t->dev) {
+		index_lock();
+		int known = index_by_ino(st->st_dev, st->st_ino) != NULL;
+		index_unlock();
 		hold_inode(t, m->fd, 0, st, path);
+		if (!known)
+			mark_made(st, a);
 		journal_write_open(aid, in, path, st, 0);
 	}
 	close(m->fd);

@@ -852,17 +852,19 @@ deleting(const struct jgroup *g, int64_t now)
 
 /* The group wrote a new (empty) file within the last second, as a
  * write-new-then-delete encryptor does for every file it destroys.  Its
- * deletions reach deleting() only once the notification thread has read
- * them; while that thread is behind (another user's saves queued ahead),
- * such an encryptor runs free: 49 files in 57 ms on a busy share, where 2
- * is usual.  So while the thread is behind, a creating group's opens of
- * existing files wait until the queue has been read (judge_admit's
- * `behind`).  Only then: a wait on every open of a creating group made
- * sed -i 40-50% slower (docs/performance.md).  And a group found with no
+ * deletions reach deleting() when the notification reader reads them
+ * (judge_deletion_read), which it does as soon as they are queued, ahead
+ * of the handler.  Should the reader itself fall behind (more than a few
+ * files' events unread in the kernel queue: a starved CPU), such an
+ * encryptor would run free until it catches up, so then a creating
+ * group's opens of existing files wait until the queue has been read
+ * (judge_admit's `behind`: the busy-share gate).  A group found with no
  * deletion after such a wait skips the gate for its next GATE_SKIP new
- * files: sed then waits once every few files, and an encryptor that
- * starts deleting just after a check is held at most GATE_SKIP files
- * later (the next wait sees its deletion, and deleting() takes over). */
+ * files, so that sed -i waits once every few files at most.
+ * History: before the reader read ahead, deletions were seen only when
+ * the handler got to them; on a busy share this encryptor did 49 files
+ * in 57 ms, and the gate, then keyed to the handler's backlog, cost
+ * sed -i 24-32% (docs/performance.md). */
 #define GATE_SKIP 3
 static int
 creating(const struct jgroup *g, int64_t now)
@@ -907,7 +909,8 @@ must_wait_locked(struct jgroup *g, int counted, int64_t now)
 
 enum admit
 judge_admit(const struct actor *a, int counted, int behind, uint64_t dev,
-    uint64_t ino, int64_t deadline_ns, void (*catch_up)(int64_t, const int *))
+    uint64_t ino, int64_t deadline_ns,
+    void (*catch_up)(int64_t, const int *, int))
 {
 	struct jgroup *g = lock_group(a);
 	if (g == NULL)
@@ -920,12 +923,18 @@ judge_admit(const struct actor *a, int counted, int behind, uint64_t dev,
 	    mono_ns() - g->last_write_ns < 1000000000LL;
 	int gated = behind && creating(g, mono_ns()) &&
 	    __atomic_load_n(&g->gate_skip, __ATOMIC_RELAXED) <= 0;
-	if (!g->contained && catch_up && ((recent && (counted ||
-	    g->score > 0)) || deleting(g, mono_ns()) || gated)) {
-		/* a close-write of this group may still sit unread in the
-		 * notification queue: let the notify thread take it first */
+	int handled = (recent && (counted || g->score > 0)) ||
+	    deleting(g, mono_ns());
+	if (!g->contained && catch_up && (handled || gated)) {
+		/* a close-write or deletion of this group may still sit in
+		 * the notification queue: let the notify thread handle it
+		 * first.  The gate only needs the queue read, unless that
+		 * finds a deletion (deleting()): then it is handled too, and
+		 * its analysis waited for below */
 		pthread_mutex_unlock(&J.mu);
-		catch_up(until, &g->contained);
+		catch_up(until, &g->contained, !handled);
+		if (!handled && deleting(g, mono_ns()))
+			catch_up(until, &g->contained, 0);
 		pthread_mutex_lock(&J.mu);
 	}
 	int waited = 0;
@@ -1002,6 +1011,16 @@ judge_job_added(const struct actor *a, int deletion)
 		g->del_jobs++;
 		g->last_del_ns = mono_ns();
 	}
+	pthread_mutex_unlock(&J.mu);
+}
+
+void
+judge_deletion_read(const struct actor *a)
+{
+	struct jgroup *g = lock_group(a);
+	if (g == NULL)
+		return;
+	g->last_del_ns = mono_ns();
 	pthread_mutex_unlock(&J.mu);
 }
 

@@ -41,7 +41,7 @@ int judge_allowed(const struct actor *a);
 
 /* ---- permission path ---- */
 /* Decide an open by a (counted: a write-open of existing, non-empty
- * content, which will be analysed; behind: the notification thread has
+ * content, which will be analysed; behind: the notification reader has
  * more than a few files' events unread, notify_behind()).  May wait,
  * at most until deadline_ns (CLOCK_MONOTONIC), for the group's analysis
  * to catch up.  `catch_up` lets the judge wait for the notification
@@ -50,7 +50,7 @@ int judge_allowed(const struct actor *a);
  * group frozen meanwhile is answered at once. */
 enum admit judge_admit(const struct actor *a, int counted, int behind,
     uint64_t dev, uint64_t ino, int64_t deadline_ns,
-    void (*catch_up)(int64_t deadline_ns, const int *stop));
+    void (*catch_up)(int64_t deadline_ns, const int *stop, int read_only));
 /* Cheap check for the reader's fast path: must this read-only open go to
  * a worker (contained group, or a suspicious group with work pending)? */
 int judge_needs_worker(const struct actor *a);
@@ -62,7 +62,7 @@ int judge_quiet(const struct actor *a);
  * open).  Lock-free; called on the reader. */
 void judge_new_file(const struct actor *a);
 /* a's group wrote a new file within the last second (creating() in
- * judge.c): while the notification thread is behind, its opens of
+ * judge.c): while the notification reader is behind, its opens of
  * existing files go to a worker and wait there for the queue to be read.
  * Lock-free. */
 int judge_creating(const struct actor *a);
@@ -73,6 +73,9 @@ void judge_closed(const struct actor *a, uint64_t dev, uint64_t ino);
  * about an unlink of someone else's file (back-pressure, see deleting()). */
 void judge_job_added(const struct actor *a, int deletion);
 void judge_job_done(const struct actor *a, int deletion);
+/* a's group deleted someone else's file: the notification reader saw it
+ * (the event is not handled yet).  Starts deleting() at once. */
+void judge_deletion_read(const struct actor *a);
 /* A file a changed was analysed. */
 void judge_file(const struct actor *a, const char *path,
     const struct analysis *an);
