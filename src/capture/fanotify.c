@@ -56,9 +56,18 @@
 int
 capture_init(char *err, size_t errlen)
 {
-	D.perm_fd = fanotify_init(FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC |
+	/* O_NOATIME: the event fds are what vigild holds, copies into the
+	 * vault and analyses; its reads must leave no trace on the files
+	 * (and dirty no inode: relatime updates the first read after each
+	 * write) */
+	unsigned int pflags = FAN_CLASS_PRE_CONTENT | FAN_CLOEXEC |
 	    FAN_NONBLOCK | FAN_REPORT_TID | FAN_UNLIMITED_QUEUE |
-	    FAN_UNLIMITED_MARKS, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	    FAN_UNLIMITED_MARKS;
+	D.perm_fd = fanotify_init(pflags, O_RDONLY | O_LARGEFILE | O_CLOEXEC |
+	    O_NOATIME);
+	if (D.perm_fd < 0 && errno == EINVAL)
+		D.perm_fd = fanotify_init(pflags, O_RDONLY | O_LARGEFILE |
+		    O_CLOEXEC);
 	if (D.perm_fd < 0) {
 		snprintf(err, errlen, "fanotify permission group: %s (vigild "
 		    "needs root and a kernel with fanotify permission events)",
