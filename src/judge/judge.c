@@ -907,6 +907,21 @@ must_wait_locked(struct jgroup *g, int counted, int64_t now)
 	    openw_live(g, now) >= OPENW_CLEAN);
 }
 
+/* opens waiting in judge_admit now, over all groups (judge_urgent) */
+static atomic_int admit_waiting;
+
+int
+judge_urgent(const struct actor *a)
+{
+	if (atomic_load(&admit_waiting) > 0)
+		return 1;
+	if (a == NULL)
+		return 0;
+	struct jgroup *g = atomic_load(&((struct actor *)a)->group);
+	/* an unlocked read: a stale answer only sets a thread's priority */
+	return g != NULL && (g->score > 0 || g->del_jobs > 0);
+}
+
 enum admit
 judge_admit(const struct actor *a, int counted, int behind, uint64_t dev,
     uint64_t ino, int64_t deadline_ns,
@@ -932,19 +947,25 @@ judge_admit(const struct actor *a, int counted, int behind, uint64_t dev,
 		 * finds a deletion (deleting()): then it is handled too, and
 		 * its analysis waited for below */
 		pthread_mutex_unlock(&J.mu);
+		atomic_fetch_add(&admit_waiting, 1);
 		catch_up(until, &g->contained, !handled);
 		if (!handled && deleting(g, mono_ns()))
 			catch_up(until, &g->contained, 0);
+		atomic_fetch_sub(&admit_waiting, 1);
 		pthread_mutex_lock(&J.mu);
 	}
 	int waited = 0;
 	while (!g->contained && mono_ns() < until &&
 	    must_wait_locked(g, counted, mono_ns())) {
+		if (!waited)
+			atomic_fetch_add(&admit_waiting, 1);
 		waited = 1;
 		timed_wait(until);
 	}
-	if (waited)
+	if (waited) {
+		atomic_fetch_sub(&admit_waiting, 1);
 		atomic_fetch_add(&J.waits, 1);
+	}
 	if (gated && !deleting(g, mono_ns()) && g->del_jobs == 0)
 		__atomic_store_n(&g->gate_skip, GATE_SKIP, __ATOMIC_RELAXED);
 	enum admit r = g->contained ? ADMIT_DENY : ADMIT_ALLOW;

@@ -51,6 +51,10 @@ int judge_allowed(const struct actor *a);
 enum admit judge_admit(const struct actor *a, int counted, int behind,
     uint64_t dev, uint64_t ino, int64_t deadline_ns,
     void (*catch_up)(int64_t deadline_ns, const int *stop, int read_only));
+/* Must a's analysis jobs run at full priority?  Yes while any open
+ * waits in judge_admit (back-pressure waits for analysis), and for a
+ * group with a score or a deletion unanalysed.  Lock-free. */
+int judge_urgent(const struct actor *a);
 /* Cheap check for the reader's fast path: must this read-only open go to
  * a worker (contained group, or a suspicious group with work pending)? */
 int judge_needs_worker(const struct actor *a);
