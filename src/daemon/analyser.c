@@ -47,8 +47,8 @@
  * is this old, before it starts: one wake then serves several jobs.  On
  * sed -i over 10,000 files the threads had woken twice per job, and on a
  * virtual machine each wake costs more than a small file's analysis.
- * The delay (at most 1 ms) is what an opener held back for analysis
- * waits longer. */
+ * Never while an open waits for analysis (judge_urgent): it made each
+ * write-open of bench/openlat wait the whole 1 ms (p50 1251 us). */
 #define ANALYSE_BATCH 8
 #define ANALYSE_LINGER_NS 1000000LL
 /* A job no open waits for, of a group with nothing against it (most of
@@ -284,7 +284,7 @@ analyser_main(void *arg)
 		/* lingers only when woken from an empty queue: jobs left
 		 * after a batch are taken at once */
 		while (slept && Q.head && Q.queued < ANALYSE_BATCH &&
-		    !atomic_load(&D.stopping) &&
+		    !atomic_load(&D.stopping) && !judge_urgent(Q.head->a) &&
 		    mono_ns() < Q.head->queued_ns + ANALYSE_LINGER_NS)
 			cond_wait_step(&Q.cv, &Q.mu, Q.head->queued_ns +
 			    ANALYSE_LINGER_NS, ANALYSE_LINGER_NS);
@@ -310,10 +310,20 @@ analyser_main(void *arg)
 	return NULL;
 }
 
+/* An open waits for analysis: no lingering now (judge_on_wait). */
+static void
+wake_all(void)
+{
+	pthread_mutex_lock(&Q.mu);
+	pthread_cond_broadcast(&Q.cv);
+	pthread_mutex_unlock(&Q.mu);
+}
+
 int
 analyser_start(void)
 {
 	cond_init_monotonic(&Q.cv);
+	judge_on_wait(wake_all);
 	for (int i = 0; i < ANALYSERS; i++)
 		if (pthread_create(&Q.th[i], NULL, analyser_main, NULL) != 0)
 			return -1;

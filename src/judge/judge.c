@@ -909,6 +909,15 @@ must_wait_locked(struct jgroup *g, int counted, int64_t now)
 
 /* opens waiting in judge_admit now, over all groups (judge_urgent) */
 static atomic_int admit_waiting;
+/* called (without the judge's lock) when an open starts waiting for
+ * analysis: the analysers stop lingering (analyser.c) */
+static void (*wait_hook)(void);
+
+void
+judge_on_wait(void (*fn)(void))
+{
+	wait_hook = fn;
+}
 
 int
 judge_urgent(const struct actor *a)
@@ -957,8 +966,16 @@ judge_admit(const struct actor *a, int counted, int behind, uint64_t dev,
 	int waited = 0;
 	while (!g->contained && mono_ns() < until &&
 	    must_wait_locked(g, counted, mono_ns())) {
-		if (!waited)
+		if (!waited) {
 			atomic_fetch_add(&admit_waiting, 1);
+			if (wait_hook) {
+				pthread_mutex_unlock(&J.mu);
+				wait_hook();
+				pthread_mutex_lock(&J.mu);
+				waited = 1;
+				continue;   /* look again: the lock was let go */
+			}
+		}
 		waited = 1;
 		timed_wait(until);
 	}

@@ -55,6 +55,9 @@ enum admit judge_admit(const struct actor *a, int counted, int behind,
  * waits in judge_admit (back-pressure waits for analysis), and for a
  * group with a score or a deletion unanalysed.  Lock-free. */
 int judge_urgent(const struct actor *a);
+/* fn is called when an open starts waiting for analysis (not under the
+ * judge's lock): the analysers' wake-up. */
+void judge_on_wait(void (*fn)(void));
 /* Cheap check for the reader's fast path: must this read-only open go to
  * a worker (contained group, or a suspicious group with work pending)? */
 int judge_needs_worker(const struct actor *a);
