@@ -2,7 +2,9 @@
 # bench/run.sh - vigil's benchmarks.  Each workload runs on fresh
 # loop-mounted filesystems, without vigild, with vigild (detect = off) and
 # with vigild (detect = on) protecting the tree, interleaved in the same
-# invocation; it prints the ratios and every run's time.
+# invocation; it prints the ratios and every run's time.  Each timed run
+# starts once every vigild has handled what the untimed prep caused
+# (settle: notifications, journal writes, analyses; 30 s at most).
 #
 #   bench/run.sh [--fs ext4|xfs|btrfs|all] [--only NAME[,NAME]] [--reps N] [--out FILE]
 #
@@ -94,6 +96,23 @@ stop_vigild() { # mode
 	[ -n "${VPID[$1]:-}" ] || return 0
 	kill -TERM "${VPID[$1]}" 2>/dev/null; wait "${VPID[$1]}" 2>/dev/null; VPID[$1]=""
 }
+# settle: wait (30 s at most) until every running vigild has handled the
+# notifications, journal writes and analyses the untimed prep caused, so
+# that a timed run pays for its own work only (a prep's 10,000 deletions
+# and creations are otherwise still being analysed while sed runs)
+settle() {
+	local m st i
+	for m in off on; do
+		[ -n "${VPID[$m]:-}" ] || continue
+		for i in $(seq 300); do
+			st=$("$VIGIL" --state-dir "$T/$m/state" --json status 2>/dev/null)
+			grep -q '"notify_backlog":0,' <<<"$st" && grep -q '"journal_queue":0,' <<<"$st" &&
+			    { grep -q '"analysis_queue":0,' <<<"$st" || ! grep -q '"analysis_queue"' <<<"$st"; } && break
+			sleep 0.1
+		done
+		[ "$i" -lt 300 ] || echo "settle: vigild ($m) still busy after 30 s"
+	done
+}
 fs_used() { df -B1 --output=used "$M" | tail -1; }
 now() { date +%s.%N; }
 median() { sort -g | awk '{a[NR]=$1} END{print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -111,7 +130,7 @@ timed() {
 	local order=($MODES)
 	for r in $(seq "$REPS"); do
 		for m in "${order[@]}"; do
-			use "$m"; "prep_$w"; sync
+			use "$m"; "prep_$w"; sync; settle
 			[ "$m" = on ] && used0=$(fs_used)
 			a=$(now); "run_$w"; sync; echo "$(now) - $a" | bc >>"$T/t.$m"
 		done

@@ -71,7 +71,8 @@ status_json(FILE *f)
 	    "\"range_completed\":%lu,\"range_covers\":%lu,"
 	    "\"notify_events\":%lu,\"dirs_marked\":%lu,\"mark_failed\":%lu,"
 	    "\"evicted\":%lu,\"evicted_young\":%lu,\"log_dropped\":%llu,"
-	    "\"journal_queue\":%llu,\"perm_avg_us\":%.1f,"
+	    "\"journal_queue\":%llu,\"notify_backlog\":%lu,"
+	    "\"perm_avg_us\":%.1f,"
 	    "\"perm_max_us\":%.1f,\"indexed_inodes\":%zu,"
 	    "\"busy_gate\":%lu},",
 	    C(perm_events), C(perm_own), C(perm_fast), C(writes_seen), C(preserved),
@@ -80,7 +81,7 @@ status_json(FILE *f)
 	    C(range_done), C(range_covers), C(notify_events), C(dirs_marked),
 	    C(mark_failed), C(evicted), C(evicted_young),
 	    (unsigned long long)log_dropped(),
-	    (unsigned long long)store_queued(),
+	    (unsigned long long)store_queued(), notify_backlog(),
 	    pe ? (double)tot / pe / 1000.0 : 0.0,
 	    (double)atomic_load(&D.c.perm_ns_max) / 1000.0, index_count(),
 	    C(busy_gate));

@@ -131,6 +131,8 @@ void notify_catch_up(int64_t deadline_ns, const int *stop, int read_only);
  * (the notification reader is behind): a creating group's opens then
  * wait (judge.c). */
 int notify_behind(void);
+/* Events queued or read and not yet handled (vigil status). */
+unsigned long notify_backlog(void);
 /* Open path (absolute, inside t) beneath t's root, never following a
  * symlink. */
 int tree_open(struct tree *t, const char *path, int flags);

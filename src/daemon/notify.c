@@ -714,6 +714,13 @@ unhandled_events(unsigned long *target)
 	return *target > h ? *target - h : 0;
 }
 
+unsigned long
+notify_backlog(void)
+{
+	unsigned long target;
+	return unhandled_events(&target);
+}
+
 /* The reader has not read the queue: deletions in it are unseen.  What
  * was read but is not handled yet does not count (look_at_deletion has
  * told the judge of the deletions in it). */
