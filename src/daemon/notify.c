@@ -264,9 +264,15 @@ name_gone(struct tree *t, const char *path, const char *reason,
 	store_name_close(dev, ino, path, now_ns());
 	uint64_t vid = notify_retire(t, ino, path, reason, a ? a->id : 0);
 	/* what a group made itself and then removed destroys nothing */
-	if (vid && a && cg != judge_group_id(a))
-		analyser_submit(strcmp(reason, "delete") == 0 ? JOB_DELETED :
-		    JOB_REPLACED, t, a, path, dev, ino, vid);
+	if (vid && a && cg != judge_group_id(a)) {
+		if (strcmp(reason, "delete") == 0)
+			analyser_submit(JOB_DELETED, t, a, path, dev, ino, vid);
+		else {  /* the job names the inode that took the name */
+			judge_replaced(a);
+			analyser_submit(JOB_REPLACED, t, a, path, dev,
+			    keep_ino, vid);
+		}
+	}
 }
 
 static void

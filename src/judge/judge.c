@@ -101,6 +101,7 @@ struct jgroup {
 	int nopenw;
 	int64_t last_write_ns;
 	int64_t last_del_ns;     /* its last deletion of others' content */
+	int64_t last_repl_ns;    /* its last rename over others' content */
 	int64_t last_new_ns;     /* its last write-open of an empty file;
 	                          * set and read without the lock */
 	int gate_skip;           /* new files before the busy-share gate
@@ -850,6 +851,19 @@ deleting(const struct jgroup *g, int64_t now)
 	return g->last_del_ns && now - g->last_del_ns < 1000000000LL;
 }
 
+/* The group renamed a file over someone else's within the last second
+ * and already has a score: a save-through-a-temporary-file encryptor,
+ * which makes no write-open of existing content either.  Its opens then
+ * wait until the notification thread has handled (and so analysed,
+ * analyser.c's replaced_inline) its earlier rename-overs.  Without a
+ * score nothing waits: sed -i renames over others' files all day. */
+static int
+replacing(const struct jgroup *g, int64_t now)
+{
+	return g->score > 0 && g->last_repl_ns &&
+	    now - g->last_repl_ns < 1000000000LL;
+}
+
 /* The group wrote a new (empty) file within the last second, as a
  * write-new-then-delete encryptor does for every file it destroys.  Its
  * deletions reach deleting() when the notification reader reads them
@@ -948,7 +962,7 @@ judge_admit(const struct actor *a, int counted, int behind, uint64_t dev,
 	int gated = behind && creating(g, mono_ns()) &&
 	    __atomic_load_n(&g->gate_skip, __ATOMIC_RELAXED) <= 0;
 	int handled = (recent && (counted || g->score > 0)) ||
-	    deleting(g, mono_ns());
+	    deleting(g, mono_ns()) || replacing(g, mono_ns());
 	if (!g->contained && catch_up && (handled || gated)) {
 		/* a close-write or deletion of this group may still sit in
 		 * the notification queue: let the notify thread handle it
@@ -1008,7 +1022,7 @@ judge_needs_worker(const struct actor *a)
 	/* unlocked reads: a stale answer only moves an open between the
 	 * fast path and a worker, both of which are correct */
 	return g->contained || (g->score > 0 && g->jobs > 0) ||
-	    deleting(g, mono_ns());
+	    deleting(g, mono_ns()) || replacing(g, mono_ns());
 }
 
 int
@@ -1049,6 +1063,16 @@ judge_job_added(const struct actor *a, int deletion)
 		g->del_jobs++;
 		g->last_del_ns = mono_ns();
 	}
+	pthread_mutex_unlock(&J.mu);
+}
+
+void
+judge_replaced(const struct actor *a)
+{
+	struct jgroup *g = lock_group(a);
+	if (g == NULL)
+		return;
+	g->last_repl_ns = mono_ns();
 	pthread_mutex_unlock(&J.mu);
 }
 

@@ -83,6 +83,8 @@ void judge_job_done(const struct actor *a, int deletion);
 /* a's group deleted someone else's file: the notification reader saw it
  * (the event is not handled yet).  Starts deleting() at once. */
 void judge_deletion_read(const struct actor *a);
+/* a's group renamed a file over someone else's (replacing() in judge.c). */
+void judge_replaced(const struct actor *a);
 /* A file a changed was analysed. */
 void judge_file(const struct actor *a, const char *path,
     const struct analysis *an);
