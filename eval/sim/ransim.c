@@ -244,8 +244,8 @@ static int open_parent(const char *rel, const char **base)
 	return open_beneath(dir, O_PATH | O_DIRECTORY, 0);
 }
 
-/* rename within the same directory, never replacing an existing file */
-static int safe_rename(const char *from, const char *to)
+/* rename within the same directory (flags: renameat2's) */
+static int rename_in_dir(const char *from, const char *to, unsigned flags)
 {
 	const char *b1, *b2;
 	char d1[PATH_MAX], d2[PATH_MAX];
@@ -259,35 +259,24 @@ static int safe_rename(const char *from, const char *to)
 	if (dfd < 0)
 		return -1;
 	logev("rename", from);
-	int r = renameat2(dfd, b1, dfd, b2, RENAME_NOREPLACE);
+	int r = renameat2(dfd, b1, dfd, b2, flags);
 	int e = errno;
 	close(dfd);
 	errno = e;
 	return r;
 }
 
-/* rename over an existing target file within the same directory (what a
- * save through a temporary file does); `to` is a target already checked
- * by open_target */
+/* never replacing an existing file */
+static int safe_rename(const char *from, const char *to)
+{
+	return rename_in_dir(from, to, RENAME_NOREPLACE);
+}
+
+/* over an existing target file (what a save through a temporary file
+ * does); `to` is a target already checked by open_target */
 static int rename_over(const char *from, const char *to)
 {
-	const char *b1, *b2;
-	char d1[PATH_MAX], d2[PATH_MAX];
-	split_path(from, d1, sizeof d1, &b1);
-	split_path(to, d2, sizeof d2, &b2);
-	if (strcmp(d1, d2) != 0 || strchr(b2, '/') != NULL) {
-		errno = EXDEV;
-		return -1;
-	}
-	int dfd = open_beneath(d1, O_PATH | O_DIRECTORY, 0);
-	if (dfd < 0)
-		return -1;
-	logev("rename", from);
-	int r = renameat2(dfd, b1, dfd, b2, 0);
-	int e = errno;
-	close(dfd);
-	errno = e;
-	return r;
+	return rename_in_dir(from, to, 0);
 }
 
 static int safe_unlink(const char *rel)

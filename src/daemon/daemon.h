@@ -156,6 +156,13 @@ void respond_stop(void);
 /* hold.c */
 int hold_inode(struct tree *t, int fd, int take, const struct stat *st,
     const char *path);
+/* hold_inode for an inode an open creates: one the index did not know
+ * is marked made by group made_by (judge_group_id; 0: none), as the
+ * create event marks it later.  The notification thread, reading ahead,
+ * must not take a group deleting its own new file for one destroying
+ * someone else's. */
+int hold_made(struct tree *t, int fd, int take, const struct stat *st,
+    const char *path, uint64_t made_by);
 /* A readable fd (a dup of the held one) on the inode now at path, or -1
  * when vigild holds none.  The lookup is an O_PATH open, which raises no
  * fanotify event: vigild's own reads of protected files (analysis, new

@@ -39,6 +39,13 @@ int
 hold_inode(struct tree *t, int fd, int take, const struct stat *st,
     const char *path)
 {
+	return hold_made(t, fd, take, st, path, 0);
+}
+
+int
+hold_made(struct tree *t, int fd, int take, const struct stat *st,
+    const char *path, uint64_t made_by)
+{
 	index_lock();
 	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
 	if (e && e->held_fd >= 0) {
@@ -47,7 +54,10 @@ hold_inode(struct tree *t, int fd, int take, const struct stat *st,
 			close(fd);
 		return 0;
 	}
+	int fresh = e == NULL;
 	e = index_set(st->st_dev, st->st_ino, path, t->id);
+	if (e && fresh && made_by && e->created_group == 0)
+		e->created_group = made_by;
 	/* reads raise no pre-access events, held or not: an inode that
 	 * cannot be held (no fds left) must not pay for each read either */
 	int quiet = e && !e->quiet;

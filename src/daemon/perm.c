@@ -203,22 +203,14 @@ handle_exec(struct slot *s, const char *path)
 	}
 }
 
-/* A write open of an inode the index did not know and that is empty:
- * one its opener creates with this very open.  Marked as the group's own
- * now (the create event, handled later, marks it again): the notification
- * reader, which looks at deletions before they are handled, must not take
- * a group deleting its own new file for one destroying someone else's. */
-static void
-mark_made(const struct stat *st, const struct actor *a)
+/* The group an empty file's write opener belongs to, for hold_made. */
+static uint64_t
+made_by(const struct stat *st, enum intent in, const struct actor *a)
 {
-	if (a == NULL || !D.cfg.detect)
-		return;
-	uint64_t gid = judge_group_id(a);
-	index_lock();
-	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
-	if (e && e->created_group == 0)
-		e->created_group = gid;
-	index_unlock();
+	if (a == NULL || !D.cfg.detect || st->st_size != 0 ||
+	    !intent_is_destructive(in))
+		return 0;
+	return judge_group_id(a);
 }
 
 static void
@@ -342,9 +334,7 @@ handle(struct slot *s)
 			return;
 		}
 	}
-	hold_inode(t, s->fd, 0, &st, path);
-	if (!known && st.st_size == 0 && intent_is_destructive(in))
-		mark_made(&st, s->a);
+	hold_made(t, s->fd, 0, &st, path, made_by(&st, in, s->a));
 	if (!intent_is_destructive(in)) {
 		if (s->a)
 			atomic_fetch_add(&((struct actor *)s->a)->reads, 1);
@@ -446,12 +436,7 @@ fast_empty_write(const struct fanotify_event_metadata *m,
 	struct tree *t = fd_path(m->fd, path, sizeof path) == 0 ?
 	    tree_of_path(path) : NULL;
 	if (t != NULL && !path_in_vault(path) && st->st_dev == t->dev) {
-		index_lock();
-		int known = index_by_ino(st->st_dev, st->st_ino) != NULL;
-		index_unlock();
-		hold_inode(t, m->fd, 0, st, path);
-		if (!known)
-			mark_made(st, a);
+		hold_made(t, m->fd, 0, st, path, made_by(st, in, a));
 		journal_write_open(aid, in, path, st, 0);
 	}
 	close(m->fd);
