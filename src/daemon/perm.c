@@ -294,11 +294,6 @@ handle(struct slot *s)
 		return;
 	enum intent in = s->intent;
 	uint64_t aid = s->actor_id;
-	index_lock();
-	struct ient *e = index_by_ino(st.st_dev, st.st_ino);
-	int known = e != NULL;
-	uint64_t cg = e ? e->created_group : 0;
-	index_unlock();
 	if (D.cfg.canaries && canary_is(st.st_dev, st.st_ino)) {
 		int destroy = intent_is_destructive(in);
 		if (warn_canary(s->a, path, destroy ? "opened for writing" :
@@ -317,6 +312,11 @@ handle(struct slot *s)
 		 * rewriting its own files, e.g. a database, is not held back).
 		 * made: this inode was created by the actor's own group (or
 		 * is not indexed yet: created by this very open) */
+		index_lock();
+		struct ient *e = index_by_ino(st.st_dev, st.st_ino);
+		int known = e != NULL;
+		uint64_t cg = e ? e->created_group : 0;
+		index_unlock();
 		int own = cg && cg == judge_group_id(s->a);
 		int counted = intent_is_destructive(in) && st.st_size > 0 &&
 		    !own;
