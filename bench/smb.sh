@@ -96,9 +96,25 @@ smbd -s "$SMB/smb.conf" -D
 for _ in $(seq 50); do [ -f "$SMB/pid/smbd.pid" ] && break; sleep 0.1; done
 
 smb() { timeout 600 smbclient -s "$SMB/client.conf" -p "$PORT" //127.0.0.1/share -U vigil-bench%pw -c "$1" >"$T/smb.log" 2>&1 || { tail -3 "$T/smb.log" >&2; return 1; }; }
-# timed NAME COMMANDS: seconds for one smbclient session
+# settle: wait (30 s at most) until a running vigild has handled, journaled
+# and analysed what the previous workload caused, so that work is not
+# timed as the next workload's (the untimed deltree before write-small
+# deletes 500 files; write-small's analysis would spill into overwrite-small)
+settle() {
+	local st i
+	[ -f "$T/state/vigild.pid" ] && kill -0 "$(cat "$T/state/vigild.pid")" 2>/dev/null || return 0
+	for i in $(seq 300); do
+		st=$("$VIGIL" --state-dir "$T/state" --json status 2>/dev/null)
+		grep -q '"notify_backlog":0,' <<<"$st" && grep -q '"journal_queue":0,' <<<"$st" &&
+		    { grep -q '"analysis_queue":0,' <<<"$st" || ! grep -q '"analysis_queue"' <<<"$st"; } && return 0
+		sleep 0.1
+	done
+	echo "settle: vigild still busy after 30 s" >&2
+}
+# timed NAME COMMANDS: milliseconds for one smbclient session
 timed() {
 	local t0 t1
+	settle
 	sync; echo 3 >/proc/sys/vm/drop_caches
 	t0=$(date +%s%N)
 	smb "$2" || echo "  ($1: smbclient failed)" >&2
@@ -130,13 +146,18 @@ stop_vigild() {
 }
 
 declare -A BASE ON
+base_set() { while read -r n ms; do BASE[$n]+="$ms "; done < <(run_set); }
+# odd repetitions run without vigild first, even ones with it first, so
+# the order's cache and disk effects fall on both sides
 for r in $(seq "$REPS"); do
-	while read -r n ms; do BASE[$n]+="$ms "; done < <(run_set)
+	[ $((r % 2)) -eq 1 ] && base_set
 	start_vigild
 	while read -r n ms; do ON[$n]+="$ms "; done < <(run_set)
 	inc=$(sqlite3 "$T/state/journal.db" "SELECT count(*) FROM incidents")
+	cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f s", ($14 + $15) / hz}' "/proc/$(cat "$T/state/vigild.pid")/stat" 2>/dev/null)
 	stop_vigild
-	echo "rep $r done (incidents with vigild: $inc)" >&2
+	[ $((r % 2)) -eq 0 ] && base_set
+	echo "rep $r done (incidents with vigild: $inc, vigild CPU ${cpu:-?})" >&2
 done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 {
