@@ -24,6 +24,7 @@
 # writing workloads the journal bytes per byte overwritten.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/settle.sh"
 # VIGILD=PATH runs another build of the daemon (an A/B comparison); the
 # tree is then not rebuilt
 VIGILD_GIVEN=${VIGILD:-}
@@ -101,17 +102,11 @@ stop_vigild() { # mode
 # that a timed run pays for its own work only (a prep's 10,000 deletions
 # and creations are otherwise still being analysed while sed runs)
 settle() {
-	local m st i
+	local m
 	for m in off on; do
-		[ -n "${VPID[$m]:-}" ] || continue
-		for i in $(seq 300); do
-			st=$("$VIGIL" --state-dir "$T/$m/state" --json status 2>/dev/null)
-			grep -q '"notify_backlog":0,' <<<"$st" && grep -q '"journal_queue":0,' <<<"$st" &&
-			    { grep -q '"analysis_queue":0,' <<<"$st" || ! grep -q '"analysis_queue"' <<<"$st"; } && break
-			sleep 0.1
-		done
-		[ "$i" -lt 300 ] || echo "settle: vigild ($m) still busy after 30 s"
+		[ -n "${VPID[$m]:-}" ] && wait_settled "$VIGIL" "$T/$m/state"
 	done
+	return 0
 }
 fs_used() { df -B1 --output=used "$M" | tail -1; }
 now() { date +%s.%N; }

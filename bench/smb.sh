@@ -19,6 +19,7 @@
 # of the repetitions).  Goal (issue 5): <= 1.05x.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/settle.sh"
 VIGILD=$ROOT/build/vigild; VIGIL=$ROOT/build/vigil
 FS=ext4; REPS=3; NSMALL=2000; LARGE_MIB=256; OUT=""
 while [ $# -gt 0 ]; do
@@ -101,15 +102,8 @@ smb() { timeout 600 smbclient -s "$SMB/client.conf" -p "$PORT" //127.0.0.1/share
 # timed as the next workload's (the untimed deltree before write-small
 # deletes 500 files; write-small's analysis would spill into overwrite-small)
 settle() {
-	local st i
 	[ -f "$T/state/vigild.pid" ] && kill -0 "$(cat "$T/state/vigild.pid")" 2>/dev/null || return 0
-	for i in $(seq 300); do
-		st=$("$VIGIL" --state-dir "$T/state" --json status 2>/dev/null)
-		grep -q '"notify_backlog":0,' <<<"$st" && grep -q '"journal_queue":0,' <<<"$st" &&
-		    { grep -q '"analysis_queue":0,' <<<"$st" || ! grep -q '"analysis_queue"' <<<"$st"; } && return 0
-		sleep 0.1
-	done
-	echo "settle: vigild still busy after 30 s" >&2
+	wait_settled "$VIGIL" "$T/state"
 }
 # timed NAME COMMANDS: milliseconds for one smbclient session
 timed() {
