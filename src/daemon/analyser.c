@@ -176,6 +176,8 @@ verdict(const struct job *j, const char *path, const struct analysis *an)
 		    (int)j->a->pid, j->a->comm, an->verdict == V_DESTROYED ?
 		    "destroyed" : "suspect", an->why);
 	judge_file(j->a, path, an);
+	if (an->verdict == V_CLEAN && j->kind == JOB_REPLACED)
+		judge_clean_replacement(j->a);
 }
 
 static void

@@ -133,6 +133,8 @@ void notify_catch_up(int64_t deadline_ns, const int *stop, int read_only);
 int notify_behind(void);
 /* Events queued or read and not yet handled (vigil status). */
 unsigned long notify_backlog(void);
+/* events the notification thread has handled since it started */
+unsigned long notify_handled(void);
 /* Open path (absolute, inside t) beneath t's root, never following a
  * symlink. */
 int tree_open(struct tree *t, const char *path, int flags);

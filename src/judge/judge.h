@@ -83,6 +83,16 @@ void judge_job_done(const struct actor *a, int deletion);
 /* a's group deleted someone else's file: the notification reader saw it
  * (the event is not handled yet).  Starts deleting() at once. */
 void judge_deletion_read(const struct actor *a);
+/* a's group renamed a file over someone else's: the notification reader
+ * read it, and the handler will have handled it once its handled-event
+ * count reaches handled_at (renames_behind() in judge.c). */
+void judge_rename_read(const struct actor *a, unsigned long handled_at);
+/* A file a's group renamed over someone else's was analysed clean: it
+ * earns a longer lead over the handler (renames_behind() in judge.c).
+ * Lock-free. */
+void judge_clean_replacement(const struct actor *a);
+/* fn returns the notification handler's handled-event count. */
+void judge_on_handled(unsigned long (*fn)(void));
 /* a's group renamed a file over someone else's (replacing() in judge.c). */
 void judge_replaced(const struct actor *a);
 /* A file a changed was analysed. */

@@ -86,6 +86,7 @@ bitflip manual
 base64-lowentropy manual
 otrunc-rewrite manual
 qilin-rename-first manual
+renameover-tmp manual
 babuk-fork-per-file manual
 royal-8threads manual
 lockfile-mmap auto"}

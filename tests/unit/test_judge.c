@@ -1,6 +1,7 @@
 /*
  * test_judge.c - table-driven tests of the judge's text indicators: the
- * extension a rename adds, ransom-note names and contents.
+ * extension a rename adds, ransom-note names and contents; and of the
+ * lead a group's rename-overs may take over the notification handler.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -10,7 +11,13 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "../../src/actor/actor.h"
+#include "../../src/analyse/analyse.h"
+#include "../../src/common/config.h"
 #include "../../src/judge/judge.h"
+
+#include <stdio.h>
+#include <unistd.h>
 
 static void
 extension_cases(void **state)
@@ -105,6 +112,87 @@ note_keyword_cases(void **state)
 			    t[i].note);
 }
 
+/* ---- the rename lead (renames_behind in judge.c) ---- */
+static unsigned long handled_now;
+
+static unsigned long
+fake_handled(void)
+{
+	return handled_now;
+}
+
+/* Steps: read a rename (seq), set the handled count, or credit a clean
+ * replacement; after each, whether the group's next read-only open must
+ * go to a worker (and so wait for the handler). */
+enum step { READ, HANDLED, CLEAN, DESTROYED };
+
+static void
+rename_lead_cases(void **state)
+{
+	(void)state;
+	static struct config cfg;
+	config_defaults(&cfg);
+	cfg.detect = 1;
+	judge_init(&cfg, 1, NULL);
+	judge_on_handled(fake_handled);
+	static struct actor a;
+	a.id = 7;
+	a.pid = getpid();
+	a.start = 1;
+	snprintf(a.exe, sizeof a.exe, "/usr/bin/sed");
+	snprintf(a.comm, sizeof a.comm, "sed");
+	static const struct { enum step op; unsigned long n; int worker; }
+	    t[] = {
+		{ HANDLED, 3, 0 },
+		{ READ, 5, 0 },       /* one rename unhandled: goes on */
+		{ READ, 8, 1 },       /* two: waits for the handler */
+		{ HANDLED, 5, 0 },    /* one left */
+		{ HANDLED, 8, 0 },
+		/* 16 clean replacements buy one more rename of lead */
+		{ CLEAN, 16, 0 },
+		{ READ, 10, 0 }, { READ, 12, 0 },
+		{ READ, 14, 1 },      /* three unhandled */
+		{ HANDLED, 14, 0 },
+		/* the lead never passes 6, however clean the past */
+		{ CLEAN, 1000, 0 },
+		{ READ, 20, 0 }, { READ, 21, 0 }, { READ, 22, 0 },
+		{ READ, 23, 0 }, { READ, 24, 0 },
+		{ READ, 25, 1 },      /* six unhandled */
+		{ HANDLED, 25, 0 },
+		/* a destroyed file takes the credit away */
+		{ DESTROYED, 1, 0 },
+		{ READ, 30, 0 },
+		{ READ, 31, 1 },
+		{ HANDLED, 31, 0 },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		switch (t[i].op) {
+		case READ:
+			judge_rename_read(&a, t[i].n);
+			break;
+		case HANDLED:
+			handled_now = t[i].n;
+			break;
+		case CLEAN:
+			for (unsigned long k = 0; k < t[i].n; k++)
+				judge_clean_replacement(&a);
+			break;
+		case DESTROYED: {
+			struct analysis an = { .verdict = V_DESTROYED };
+			snprintf(an.why, sizeof an.why, "test");
+			judge_file(&a, "/srv/share/x.pdf", &an);
+			break;
+		}
+		}
+		int w = judge_needs_worker(&a);
+		if (w != t[i].worker)
+			fail_msg("step %zu: needs_worker %d, want %d", i, w,
+			    t[i].worker);
+		if (t[i].worker && judge_quiet(&a))
+			fail_msg("step %zu: quiet while behind", i);
+	}
+}
+
 int
 main(void)
 {
@@ -113,6 +201,7 @@ main(void)
 		cmocka_unit_test(note_name_cases),
 		cmocka_unit_test(note_keyword_cases),
 		cmocka_unit_test(note_candidate_cases),
+		cmocka_unit_test(rename_lead_cases),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
