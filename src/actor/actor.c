@@ -360,7 +360,13 @@ static struct pid_slot {
 	pid_t pid;   /* 0: empty */
 	int fd;
 	const struct actor *a;
+	int64_t alive_ns;   /* when the pidfd last said it lives */
 } pids[PID_SLOTS];
+/* A process found alive this recently is not asked again: sed -i made
+ * 3.5 such checks per file, one per notification.  For its pid to name
+ * another process meanwhile, it would have to exit and the kernel hand
+ * out its pid again within this window. */
+#define PID_ALIVE_NS 1000000LL
 static pthread_mutex_t pids_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const struct actor *
@@ -369,9 +375,15 @@ pid_cached(pid_t pid)
 	struct pid_slot *s = &pids[(unsigned)pid % PID_SLOTS];
 	const struct actor *a = NULL;
 	pthread_mutex_lock(&pids_mu);
-	if (s->pid == pid && syscall(SYS_pidfd_send_signal, s->fd, 0, NULL,
-	    0) == 0)
-		a = s->a;
+	if (s->pid == pid) {
+		int64_t now = mono_ns();
+		if (now - s->alive_ns < PID_ALIVE_NS ||
+		    syscall(SYS_pidfd_send_signal, s->fd, 0, NULL, 0) == 0) {
+			a = s->a;
+			if (now - s->alive_ns >= PID_ALIVE_NS)
+				s->alive_ns = now;
+		}
+	}
 	pthread_mutex_unlock(&pids_mu);
 	return a;
 }
@@ -385,6 +397,7 @@ pid_remember(pid_t pid, int fd, const struct actor *a)
 	s->pid = pid;
 	s->fd = fd;
 	s->a = a;
+	s->alive_ns = mono_ns();
 	pthread_mutex_unlock(&pids_mu);
 	if (old >= 0)
 		close(old);

@@ -555,13 +555,17 @@ struct chunk {
 /* read but unhandled events are kept in memory up to this much; beyond
  * it the kernel queue holds the rest (and notify_behind() says so) */
 #define READ_AHEAD_MAX (64u << 20)
-/* a look at the queue between two events at most this often */
+/* a look at the queue between two events at most this often; each look
+ * that finds nothing doubles the wait before the next, up to
+ * READ_AHEAD_IDLE_NS (under sed -i, 44,000 of 64,000 reads of the queue
+ * found it empty: 4 syscalls per file for nothing) */
 #define READ_AHEAD_NS 20000
+#define READ_AHEAD_IDLE_NS 160000
 
 static struct {
 	struct chunk *head, *tail;   /* only the notification thread */
 	size_t bytes;
-	int64_t last_look;
+	int64_t last_look, look_every;
 } Q;
 
 /* Read time: a file deletion, or a rename over a file, by a group that
@@ -630,8 +634,14 @@ read_ahead(void)
 	if (Q.bytes >= READ_AHEAD_MAX)
 		return 0;
 	ssize_t len = read(D.notif_fd, buf, sizeof buf);
-	if (len <= 0)
+	if (len <= 0) {
+		Q.look_every = Q.look_every < READ_AHEAD_NS ? READ_AHEAD_NS :
+		    Q.look_every * 2;
+		if (Q.look_every > READ_AHEAD_IDLE_NS)
+			Q.look_every = READ_AHEAD_IDLE_NS;
 		return 0;
+	}
+	Q.look_every = READ_AHEAD_NS;
 	struct chunk *c = malloc(sizeof *c + (size_t)len);
 	if (c == NULL) {
 		store_alert(LOG_LVL_CRIT, "overflow", "out of memory for "
@@ -678,7 +688,7 @@ handle_chunk(const char *buf, size_t len)
 				handle_event(m);
 		}
 		handled(1);
-		if (mono_ns() - Q.last_look >= READ_AHEAD_NS)
+		if (mono_ns() - Q.last_look >= Q.look_every)
 			while (read_ahead())
 				;
 	}
