@@ -377,10 +377,11 @@ pid_cached(pid_t pid)
 	pthread_mutex_lock(&pids_mu);
 	if (s->pid == pid) {
 		int64_t now = mono_ns();
-		if (now - s->alive_ns < PID_ALIVE_NS ||
+		int fresh = now - s->alive_ns < PID_ALIVE_NS;
+		if (fresh ||
 		    syscall(SYS_pidfd_send_signal, s->fd, 0, NULL, 0) == 0) {
 			a = s->a;
-			if (now - s->alive_ns >= PID_ALIVE_NS)
+			if (!fresh)
 				s->alive_ns = now;
 		}
 	}

@@ -599,9 +599,11 @@ look_at_loss(const char *raw, uint32_t elen, pid_t self, unsigned long seq)
 	int others = e && e->held_fd >= 0 &&
 	    e->created_group != judge_group_id(a);
 	index_unlock();
-	if (others && rename)
+	if (!others)
+		return;
+	if (rename)
 		judge_rename_read(a, seq);
-	else if (others)
+	else
 		judge_deletion_read(a);
 }
 

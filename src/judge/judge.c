@@ -879,7 +879,7 @@ replacing(const struct jgroup *g, int64_t now)
  * with or without a score: a save-through-a-temporary-file encryptor
  * makes no write-open of existing content and no deletion, so before
  * its first verdict nothing else holds it back, and when the handler
- * ran 7 ms behind it had touched 10-14 files (docs/evaluation.md).
+ * ran 7 ms behind it had touched 10-14 files (docs/performance.md).
  * A group whose replacements keep being analysed clean (sed -i, an
  * editor saving) earns a longer lead, one more rename per CLEAN_CREDIT
  * clean ones, up to RENAMES_BEHIND_MAX; any destroyed or suspect file
