@@ -216,6 +216,9 @@ src_identify(struct src *s, uint64_t budget, uint8_t *hbuf, uint8_t *tbuf,
 			x->taillen = 0;         /* short read: no tail */
 	}
 	x->size = x->headlen < fb ? x->headlen : s->size;
+	/* a file that fit in the head is read from there from now on */
+	if (s->mem == NULL && x->headlen == s->size)
+		s->mem = x->head;
 	format_identify(x->head, x->headlen, x->taillen ? x->tail : NULL,
 	    x->taillen, x->size, r);
 }
@@ -918,31 +921,80 @@ scan_range(struct cmpctx *c, uint64_t off, uint64_t len)
 	}
 }
 
+/* Bytes that differ between a and b: word by word, as a replacement
+ * that keeps most bytes (sed -i, a saved edit) is the common case. */
+static uint64_t
+count_differ(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t d = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x == y)
+			continue;
+		for (size_t k = 0; k < 8; k++)
+			d += a[i + k] != b[i + k];
+	}
+	for (; i < n; i++)
+		d += a[i] != b[i];
+	return d;
+}
+
+/* The old file's head: its histogram is taken once, for the entropy, the
+ * randomness test, the one-value test and the distinct-byte count. */
+struct oldhead {
+	const uint8_t *p;
+	size_t len;
+	uint32_t h[256];
+	struct block_stats s;
+};
+
+/* The new file is the old one XORed with one key (a bit flip): over the
+ * first m bytes of both, most differ and by the same key, and the old
+ * bytes were varied.  Under 64 differing bytes, or under half, it is not
+ * (xor_key's and the caller's floors), so the XOR histogram is skipped. */
+static bool
+xored_copy(const struct oldhead *oh, const uint8_t *nh, size_t m,
+    struct evidence *e)
+{
+	uint32_t hx[256], ho[256];
+	uint64_t differ = count_differ(oh->p, nh, m);
+
+	if (differ < 64 || differ * 2 < m)
+		return false;
+	memset(hx, 0, sizeof hx);
+	for (size_t i = 0; i < m; i++)
+		hx[oh->p[i] ^ nh[i]]++;
+	if (!xor_key(hx, differ, &e->key))
+		return false;
+	if (m == oh->len)
+		return distinct(oh->h) >= 16;
+	memset(ho, 0, sizeof ho);
+	stats_histogram(oh->p, m, ho);
+	return distinct(ho) >= 16;
+}
+
 static void
 decide_replacement(struct analysis *out, const struct acc *A,
-    struct evidence *e, const uint8_t *oh, size_t ohl, const uint8_t *nh,
+    struct evidence *e, const struct oldhead *oh, const uint8_t *nh,
     size_t nhl)
 {
 	const struct fmt_result *o = &out->before, *n = &out->after;
-	struct block_stats s;
 	bool old_struct, new_random;
-	uint32_t hx[256], ho[256];
-	uint64_t differ = 0;
-	size_t m = ohl < nhl ? ohl : nhl;
+	size_t ohl = oh->len, m = ohl < nhl ? ohl : nhl;
 
-	stats_block(oh, ohl, &s);
-	e->before_random = !is_doc(o) && !is_textf(o) && random_looking(&s, ohl);
-	{
-		uint32_t h[256] = { 0 };
-
-		stats_histogram(oh, ohl, h);
-		old_struct = is_doc(o) || is_textf(o) ||
-		    (!e->before_random && !one_value(h, ohl));
-	}
+	e->before_random = !is_doc(o) && !is_textf(o) &&
+	    random_looking(&oh->s, ohl);
+	old_struct = is_doc(o) || is_textf(o) ||
+	    (!e->before_random && !one_value(oh->h, ohl));
 	new_random = A->testable > 0 && A->rand_after * 2 >= A->testable;
 	if (out->size_after == 0 || (out->size_after <= TINY &&
 	    out->size_before >= 4096 && !is_doc(n) && !is_textf(n))) {
-		judge_truncated(out, is_textf(o) && log_like(oh, ohl));
+		judge_truncated(out, is_textf(o) && log_like(oh->p, ohl));
 		return;
 	}
 	if ((format_is_packed(n->fmt) && n->valid) ||
@@ -950,16 +1002,7 @@ decide_replacement(struct analysis *out, const struct acc *A,
 		why(out, "replaced by the output of a compressor or encryptor");
 		return;
 	}
-	memset(hx, 0, sizeof hx);
-	memset(ho, 0, sizeof ho);
-	if (out->size_before == out->size_after)
-		for (size_t i = 0; i < m; i++) {
-			hx[oh[i] ^ nh[i]]++;
-			ho[oh[i]]++;
-			differ += oh[i] != nh[i];
-		}
-	if (xor_key(hx, differ, &e->key) && differ * 2 >= m &&
-	    distinct(ho) >= 16) {
+	if (out->size_before == out->size_after && xored_copy(oh, nh, m, e)) {
 		out->reasons |= R_REPLACED | R_BITFLIP;
 		out->verdict = V_DESTROYED;
 		why(out, "replaced by a copy XORed with 0x%02x", e->key);
@@ -1005,16 +1048,14 @@ decide_replacement(struct analysis *out, const struct acc *A,
 	why(out, "unknown data replaced by unknown, non-random data");
 }
 
+static int replacement(struct src *o, struct src *n, uint64_t budget,
+    struct analysis *out);
+
 int
 analyse_replacement(int old_fd, int new_fd, uint64_t budget,
     struct analysis *out)
 {
 	struct src o, n;
-	struct work w;
-	struct acc *A;
-	struct cmpctx c;
-	struct evidence e;
-	struct ends ox, nx;
 	int ro = src_open(&o, old_fd), rn = src_open(&n, new_fd);
 
 	memset(out, 0, sizeof *out);
@@ -1027,34 +1068,61 @@ analyse_replacement(int old_fd, int new_fd, uint64_t budget,
 		    "unreadable", ro != 0 ? "old" : "new");
 		return 0;
 	}
+	return replacement(&o, &n, budget, out);
+}
+
+int
+analyse_replacement_sized(int old_fd, uint64_t old_size, int new_fd,
+    uint64_t new_size, uint64_t budget, struct analysis *out)
+{
+	struct src o = { .fd = old_fd, .size = old_size };
+	struct src n = { .fd = new_fd, .size = new_size };
+
+	memset(out, 0, sizeof *out);
+	out->size_before = old_size;
+	out->size_after = new_size;
+	return replacement(&o, &n, budget, out);
+}
+
+static int
+replacement(struct src *o, struct src *n, uint64_t budget,
+    struct analysis *out)
+{
+	struct work w;
+	struct acc *A;
+	struct cmpctx c;
+	struct evidence e;
+	struct ends ox, nx;
+	struct oldhead oh;
+
 	budget = norm_budget(budget);
 	A = calloc(1, sizeof *A);
-	if (A == NULL || work_alloc(&w, &o, &n, budget) != 0) {
+	if (A == NULL || work_alloc(&w, o, n, budget) != 0) {
 		free(A);
 		snprintf(out->why, sizeof out->why, "not analysed: out of memory");
 		return 0;
 	}
 	memset(&e, 0, sizeof e);
-	src_identify(&o, budget, w.fmt[0], w.fmt[1], &out->before, &ox);
-	src_identify(&n, budget, w.fmt[2], w.fmt[3], &out->after, &nx);
-	c = (struct cmpctx){ &o, &n, &w, A, out };
-	if (o.size > 0)
-		spread(&c, n.size, budget - 2 * fmt_bytes(budget), scan_range);
+	src_identify(o, budget, w.fmt[0], w.fmt[1], &out->before, &ox);
+	src_identify(n, budget, w.fmt[2], w.fmt[3], &out->after, &nx);
+	c = (struct cmpctx){ o, n, &w, A, out };
+	if (o->size > 0)
+		spread(&c, n->size, budget - 2 * fmt_bytes(budget), scan_range);
 	out->blocks_changed = out->blocks_compared;
 	out->blocks_to_random = A->rand_after;
 	if (out->blocks_compared > 0)
 		out->entropy_after = A->ea / out->blocks_compared;
-	if (ox.headlen > 0) {
-		struct block_stats s;
-
-		stats_block(ox.head, ox.headlen, &s);
-		out->entropy_before = s.entropy;
-	}
-	if (o.size == 0)
+	oh.p = ox.head;
+	oh.len = ox.headlen;
+	memset(oh.h, 0, sizeof oh.h);
+	stats_histogram(oh.p, oh.len, oh.h);
+	stats_from_histogram(oh.h, oh.len, &oh.s);
+	if (ox.headlen > 0)
+		out->entropy_before = oh.s.entropy;
+	if (o->size == 0)
 		why(out, "the old file was empty");
 	else
-		decide_replacement(out, A, &e, ox.head, ox.headlen, nx.head,
-		    nx.headlen);
+		decide_replacement(out, A, &e, &oh, nx.head, nx.headlen);
 	free(A);
 	free(w.base);
 	return 0;

@@ -31,6 +31,7 @@
  * pages) are reported only when the structure checks pass, so random
  * data is not mistaken for them.
  */
+#define _GNU_SOURCE     /* memrchr */
 #include <stdbool.h>
 #include <string.h>
 
@@ -126,11 +127,18 @@ starts(const struct view *v, uint64_t off, const char *magic, size_t n)
 static long
 rfind(const uint8_t *hay, size_t len, const char *needle, size_t n)
 {
-	if (len < n)
+	const uint8_t *p;
+	size_t end;
+
+	if (len < n || n == 0)
 		return -1;
-	for (size_t i = len - n + 1; i-- > 0;)
-		if (hay[i] == (uint8_t)needle[0] && memcmp(hay + i, needle, n) == 0)
-			return (long)i;
+	/* memrchr finds candidates for the first byte a word at a time */
+	for (end = len - n + 1; end > 0; end = (size_t)(p - hay)) {
+		if ((p = memrchr(hay, (uint8_t)needle[0], end)) == NULL)
+			return -1;
+		if (memcmp(p, needle, n) == 0)
+			return (long)(p - hay);
+	}
 	return -1;
 }
 
@@ -690,8 +698,29 @@ valid_pgpage(const struct view *v)
 
 struct textscan {
 	size_t n, ctrl, high, bad8;   /* bytes, controls, >= 0x80, bad UTF-8 */
-	size_t nl, cr;
 };
+
+/* A control byte that text does not have (NUL included). */
+static bool
+ctrl_byte(uint8_t c)
+{
+	return (c < 0x20 && c != '\t' && c != '\n' && c != '\r' &&
+	    c != '\f' && c != 0x0b && c != 0x1b && c != '\b') || c == 0x7f;
+}
+
+/* Eight printable ASCII bytes (0x20-0x7e), the common case, tested at
+ * once: no high bit, none below 0x20, none 0x7f.  The below-0x20 test
+ * may report a byte that is not (a borrow), never miss one. */
+static bool
+printable8(const uint8_t *p)
+{
+	const uint64_t hi = 0x8080808080808080ull, ones = 0x0101010101010101ull;
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return (w & hi) == 0 && ((w - 0x20 * ones) & ~w & hi) == 0 &&
+	    ((w + ones) & hi) == 0;
+}
 
 /* Count what makes bytes not text.  skip_partial: the buffer may start
  * inside a UTF-8 sequence (a tail). */
@@ -708,14 +737,12 @@ scan_text(const uint8_t *p, size_t len, bool skip_partial, struct textscan *s)
 	while (i < len) {
 		uint8_t c = p[i];
 
+		if (i + 8 <= len && printable8(p + i)) {
+			i += 8;
+			continue;
+		}
 		if (c < 0x80) {
-			if (c == '\n')
-				s->nl++;
-			else if (c == '\r')
-				s->cr++;
-			else if ((c < 0x20 && c != '\t' && c != '\f' &&
-			    c != 0x0b && c != 0x1b && c != '\b') || c == 0x7f)
-				s->ctrl++;
+			s->ctrl += ctrl_byte(c);
 			i++;
 			continue;
 		}
@@ -826,26 +853,40 @@ is_hl7(const uint8_t *p, size_t len)
 static int
 is_csv(const uint8_t *p, size_t len)
 {
-	static const uint8_t delims[] = { ',', ';', '\t', '|' };
+	enum { ND = 4, NREC = 32 };
+	static const uint8_t delims[ND] = { ',', ';', '\t', '|' };
+	uint8_t slot[256];
+	unsigned cnt[ND][NREC], cur[ND + 1] = { 0 }, nrec = 0;
+	bool q = false;
 
-	for (size_t d = 0; d < sizeof delims; d++) {
-		unsigned cnt[32], nrec = 0, cur = 0, same = 0;
-		bool q = false;
+	/* one pass counts all four delimiters (slot ND counts nothing):
+	 * the quote state does not depend on the delimiter */
+	memset(slot, ND, sizeof slot);
+	for (unsigned d = 0; d < ND; d++)
+		slot[delims[d]] = (uint8_t)d;
+	for (size_t i = 0; i < len && nrec < NREC; i++) {
+		uint8_t c = p[i];
 
-		for (size_t i = 0; i < len && nrec < 32; i++) {
-			if (p[i] == '"')
-				q = !q;
-			else if (!q && p[i] == delims[d])
-				cur++;
-			else if (!q && p[i] == '\n') {
-				cnt[nrec++] = cur;
-				cur = 0;
+		if (c == '"')
+			q = !q;
+		else if (!q && c == '\n') {
+			for (unsigned d = 0; d < ND; d++) {
+				cnt[d][nrec] = cur[d];
+				cur[d] = 0;
 			}
-		}
-		if (nrec < 2 || cnt[0] == 0)
+			nrec++;
+		} else if (!q)
+			cur[slot[c]]++;
+	}
+	if (nrec < 2)
+		return 0;
+	for (unsigned d = 0; d < ND; d++) {
+		unsigned same = 0;
+
+		if (cnt[d][0] == 0)
 			continue;
 		for (unsigned r = 0; r < nrec; r++)
-			same += cnt[r] == cnt[0];
+			same += cnt[d][r] == cnt[d][0];
 		if (same * 5 >= nrec * 4)
 			return 1;
 	}
