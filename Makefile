@@ -21,7 +21,7 @@ ANALYSE = src/analyse/entropy.c src/analyse/format.c src/analyse/compare.c
 DAEMON  = $(COMMON) $(JOURNAL) $(ANALYSE) src/actor/actor.c src/actor/smb.c src/capture/intent.c \
           src/capture/fanotify.c src/daemon/hold.c src/daemon/perm.c src/daemon/notify.c \
           src/daemon/control.c src/daemon/retention.c src/daemon/vigild.c src/daemon/range.c \
-          src/daemon/analyser.c src/daemon/respond.c src/judge/judge.c src/contain/contain.c \
+          src/daemon/analyser.c src/daemon/notes.c src/daemon/respond.c src/judge/judge.c src/contain/contain.c \
           src/contain/smbban.c src/report/emit.c src/report/http.c \
           src/warn/canary.c src/warn/alert.c src/warn/massread.c src/warn/tamper.c \
           src/warn/guard.c src/warn/snapshot.c src/intel/exec.c

@@ -91,6 +91,8 @@ path_allowed(const char *path)
 
 static void verdict(const struct job *j, const char *path,
     const struct analysis *an);
+static void queue(enum job_kind kind, struct tree *t, const struct actor *a,
+    const char *path, uint64_t dev, uint64_t ino, uint64_t vid);
 
 /* A small file renamed over another (sed -i, a program saving through a
  * temporary file): analysed here, on the notification thread, from the
@@ -100,7 +102,7 @@ static void verdict(const struct job *j, const char *path,
 #define INLINE_MAX (64 * 1024)
 static int
 replaced_inline(struct tree *t, const struct actor *a, const char *path,
-    uint64_t dev, uint64_t ino, uint64_t vid)
+    uint64_t dev, uint64_t ino, uint64_t vid, int before_fd)
 {
 	if (ino == 0)
 		return 0;
@@ -108,35 +110,60 @@ replaced_inline(struct tree *t, const struct actor *a, const char *path,
 	if (nfd < 0)
 		return 0;
 	struct stat ns, os;
-	int b = -1, done = 0;
+	int b = before_fd, done = 0;
 	if (fstat(nfd, &ns) == 0 && S_ISREG(ns.st_mode) &&
 	    ns.st_size <= INLINE_MAX &&
-	    (b = vault_open_version(t->vault, vid)) >= 0 &&
-	    fstat(b, &os) == 0 && os.st_size <= INLINE_MAX) {
+	    (b >= 0 || (b = vault_open_version(t->vault, vid)) >= 0) &&
+	    fstat(b, &os) == 0 && S_ISREG(os.st_mode) &&
+	    os.st_size <= INLINE_MAX) {
 		struct job j = { .kind = JOB_REPLACED, .t = t, .a = a,
 			.path = (char *)path, .dev = dev, .ino = ino,
 			.vid = vid };
 		struct analysis an;
-		if (analyse_replacement(b, nfd, 0, &an) == 0)
+		if (analyse_replacement_sized(b, (uint64_t)os.st_size, nfd,
+		    (uint64_t)ns.st_size, 0, &an) == 0)
 			verdict(&j, path, &an);
 		atomic_fetch_add(&n_done, 1);
 		done = 1;
 	}
-	if (b >= 0)
+	if (b >= 0 && b != before_fd)
 		close(b);
 	close(nfd);
 	return done;
+}
+
+/* detection off, no actor, or allowlisted: nothing to analyse */
+static int
+not_analysed(const struct actor *a, const char *path)
+{
+	return !D.cfg.detect || a == NULL || path_allowed(path) ||
+	    judge_allowed(a);
 }
 
 void
 analyser_submit(enum job_kind kind, struct tree *t, const struct actor *a,
     const char *path, uint64_t dev, uint64_t ino, uint64_t vid)
 {
-	if (!D.cfg.detect || a == NULL || path_allowed(path) ||
-	    judge_allowed(a))
+	if (kind == JOB_REPLACED)
+		analyser_replaced(t, a, path, dev, ino, vid, -1);
+	else if (!not_analysed(a, path))
+		queue(kind, t, a, path, dev, ino, vid);
+}
+
+void
+analyser_replaced(struct tree *t, const struct actor *a, const char *path,
+    uint64_t dev, uint64_t ino, uint64_t vid, int before_fd)
+{
+	if (not_analysed(a, path) ||
+	    replaced_inline(t, a, path, dev, ino, vid, before_fd))
 		return;
-	if (kind == JOB_REPLACED && replaced_inline(t, a, path, dev, ino, vid))
-		return;
+	queue(JOB_REPLACED, t, a, path, dev, ino, vid);
+}
+
+static void
+queue(enum job_kind kind, struct tree *t, const struct actor *a,
+    const char *path, uint64_t dev, uint64_t ino, uint64_t vid)
+{
 	struct job *j = calloc(1, sizeof *j);
 	if (j == NULL || (j->path = strdup(path)) == NULL) {
 		free(j);
@@ -241,7 +268,10 @@ run_newfile(struct job *j)
 {
 	const char *base = strrchr(j->path, '/');
 	base = base ? base + 1 : j->path;
-	int fd = held_fd_at(j->t, j->path);
+	/* by inode first: the file may have been renamed since */
+	int fd = j->ino ? held_dup(j->dev, j->ino) : -1;
+	if (fd < 0)
+		fd = held_fd_at(j->t, j->path);
 	if (fd < 0)
 		fd = tree_open(j->t, j->path, O_RDONLY | O_NONBLOCK | O_NOATIME);
 	if (fd < 0)
@@ -394,6 +424,7 @@ analyser_counters(unsigned long *done, unsigned long *queued,
 	pthread_mutex_lock(&Q.mu);
 	*queued = Q.queued;
 	pthread_mutex_unlock(&Q.mu);
+	*queued += notes_waiting();     /* new files soon to be jobs */
 	*done = atomic_load(&n_done);
 	*destroyed = atomic_load(&n_destroyed);
 	*suspect = atomic_load(&n_suspect);

@@ -119,9 +119,10 @@ void perm_stop(void);
 int notify_start(void);
 void notify_stop(void);
 /* Preserve-on-unlink: the last visible name of (dev, ino) went away.
- * Returns the new version's id, or 0. */
+ * Returns the new version's id, or 0.  *vfd (if vfd is not NULL) is an
+ * fd on that version for the caller to close, or -1. */
 uint64_t notify_retire(struct tree *t, uint64_t ino, const char *path,
-    const char *reason, uint64_t actor_id);
+    const char *reason, uint64_t actor_id, int *vfd);
 /* Wait (at most until deadline, CLOCK_MONOTONIC) until events already
  * queued on the notification group have been handled (read_only: read,
  * which tells the judge of the deletions among them); give up early once
@@ -147,8 +148,28 @@ void analyser_stop(void);
 void analyser_submit(enum job_kind kind, struct tree *t,
     const struct actor *a, const char *path, uint64_t dev, uint64_t ino,
     uint64_t vid);
+/* A JOB_REPLACED whose version the caller has open (before_fd, -1 if
+ * not; the caller closes it): analysed at once when small. */
+void analyser_replaced(struct tree *t, const struct actor *a,
+    const char *path, uint64_t dev, uint64_t ino, uint64_t vid,
+    int before_fd);
 void analyser_counters(unsigned long *done, unsigned long *queued,
     unsigned long *destroyed, unsigned long *suspect);
+
+/* notes.c: new files that may be notes, queued as JOB_NEWFILE a moment
+ * after their close unless renamed over another file or deleted first.
+ * Notification thread only (notes_waiting excepted); now is
+ * CLOCK_MONOTONIC.  notes_flush queues those due (all: every one). */
+void notes_defer(struct tree *t, const struct actor *a, const char *path,
+    uint64_t dev, uint64_t ino, int64_t now);
+void notes_gone(uint64_t dev, uint64_t ino);
+void notes_moved(uint64_t dev, uint64_t ino, const char *path);
+void notes_flush(int64_t now, int all);
+void notes_forget(void);    /* stopping: drop them */
+/* 1 if any waits (a flush is due within NOTE_WAIT_NS) */
+int notes_pending(void);
+/* how many wait: any thread (status counts them as analysis queue) */
+unsigned long notes_waiting(void);
 
 /* respond.c: what happens after the judge opens an incident */
 void respond_init(void);

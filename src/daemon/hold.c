@@ -187,7 +187,7 @@ hold_sweep_orphans(void)
 				t = &D.trees[k];
 		if (t)
 			notify_retire(t, s.v[i].ino, s.v[i].path ? s.v[i].path :
-			    t->path, "unlinked", 0);
+			    t->path, "unlinked", 0, NULL);
 		free(s.v[i].path);
 	}
 	free(s.v);

@@ -92,9 +92,11 @@ tree_open(struct tree *t, const char *path, int flags)
 
 uint64_t
 notify_retire(struct tree *t, uint64_t ino, const char *path,
-    const char *reason, uint64_t actor_id)
+    const char *reason, uint64_t actor_id, int *vfd)
 {
 	uint64_t vid = 0;
+	if (vfd)
+		*vfd = -1;
 	pthread_mutex_lock(&retire_mu);
 	index_lock();
 	struct ient *e = index_by_ino(t->dev, ino);
@@ -113,7 +115,7 @@ notify_retire(struct tree *t, uint64_t ino, const char *path,
 		goto out;
 	vault_meta_init(m, &st, t->id, path, reason, "ok", actor_id);
 	m->id = version_next_id();
-	if (vault_preserve(t->vault, fd, m) < 0) {
+	if (vault_preserve_keep(t->vault, fd, m, vfd) < 0) {
 		store_alert(LOG_LVL_CRIT, "retire-failed", "cannot keep %s "
 		    "after %s: %s", path, reason, strerror(errno));
 	} else {
@@ -249,8 +251,9 @@ scan_new_dir(struct tree *t, const char *path)
 }
 
 /* The inode that held path loses that name: keep it if nothing else
- * holds it any more. */
-static void
+ * holds it any more.  1 if a file (other than keep_ino, which takes the
+ * name) had it. */
+static int
 name_gone(struct tree *t, const char *path, const char *reason,
     const struct actor *a, uint64_t keep_ino)
 {
@@ -260,19 +263,29 @@ name_gone(struct tree *t, const char *path, const char *reason,
 	uint64_t cg = e ? e->created_group : 0;
 	index_unlock();
 	if (e == NULL || ino == keep_ino)
-		return;
+		return 0;
+	/* neither the file that lost the name nor one that replaced
+	 * another is a note (the replacement is analysed as such) */
+	notes_gone(dev, ino);
+	notes_gone(dev, keep_ino);
 	store_name_close(dev, ino, path, now_ns());
-	uint64_t vid = notify_retire(t, ino, path, reason, a ? a->id : 0);
+	/* a rename-over keeps the version open: its analysis, inline
+	 * mostly, reads it without opening it again */
+	int over = strcmp(reason, "delete") != 0, vfd = -1;
+	uint64_t vid = notify_retire(t, ino, path, reason, a ? a->id : 0,
+	    over ? &vfd : NULL);
 	/* what a group made itself and then removed destroys nothing */
 	if (vid && a && cg != judge_group_id(a)) {
-		if (strcmp(reason, "delete") == 0)
+		if (!over)
 			analyser_submit(JOB_DELETED, t, a, path, dev, ino, vid);
 		else {  /* the job names the inode that took the name */
 			judge_replaced(a);
-			analyser_submit(JOB_REPLACED, t, a, path, dev,
-			    keep_ino, vid);
+			analyser_replaced(t, a, path, dev, keep_ino, vid, vfd);
 		}
 	}
+	if (vfd >= 0)
+		close(vfd);
+	return 1;
 }
 
 static void
@@ -333,7 +346,7 @@ on_close_write(struct tree *t, const char *path, const struct actor *a)
 		 * not read at all */
 		const char *base = strrchr(path, '/');
 		if (judge_note_candidate(base ? base + 1 : path))
-			analyser_submit(JOB_NEWFILE, t, a, path, dev, ino, 0);
+			notes_defer(t, a, path, dev, ino, mono_ns());
 	} else if (vid)
 		analyser_submit(JOB_MODIFIED, t, a, path, dev, ino, vid);
 }
@@ -388,7 +401,7 @@ on_rename(struct dname *o, struct dname *n, int isdir, const struct actor *a,
 		mdev = m ? m->dev : 0;
 		mino = m ? m->ino : 0;
 		index_unlock();
-		name_gone(nt, np, "rename-over", a, mino);
+		int over = name_gone(nt, np, "rename-over", a, mino);
 		if (old_in && a)
 			judge_rename(a, op, np);
 		if (m) {
@@ -397,6 +410,8 @@ on_rename(struct dname *o, struct dname *n, int isdir, const struct actor *a,
 			if (m)
 				index_set(mdev, mino, np, nt->id);
 			index_unlock();
+			if (!over)
+				notes_moved(mdev, mino, np);
 			store_name_close(mdev, mino, op, now_ns());
 			store_name_open(mdev, mino, np, now_ns());
 		} else {
@@ -690,7 +705,10 @@ handle_chunk(const char *buf, size_t len)
 				handle_event(m);
 		}
 		handled(1);
-		if (mono_ns() - Q.last_look >= Q.look_every)
+		int64_t now = mono_ns();
+		if (notes_pending())
+			notes_flush(now, 0);
+		if (now - Q.last_look >= Q.look_every)
 			while (read_ahead())
 				;
 	}
@@ -703,8 +721,13 @@ notify_main(void *arg)
 	self_register_thread("vigild-notify", 0);
 	while (!atomic_load(&D.stopping)) {
 		if (Q.head == NULL) {
+			/* new files wait here a moment (notes.c): wake
+			 * for them even if no event comes */
 			struct pollfd pfd = { D.notif_fd, POLLIN, 0 };
-			if (poll(&pfd, 1, 200) <= 0 || !read_ahead())
+			int r = poll(&pfd, 1, notes_pending() ? 1 : 200);
+			if (notes_pending())
+				notes_flush(mono_ns(), 0);
+			if (r <= 0 || !read_ahead())
 				continue;
 		}
 		struct chunk *c = Q.head;
@@ -718,6 +741,7 @@ notify_main(void *arg)
 		free(c);
 	}
 	/* stopping: what is left is dropped, as the kernel queue is */
+	notes_forget();
 	for (struct chunk *c = Q.head, *n; c; c = n) {
 		n = c->next;
 		free(c);

@@ -512,6 +512,15 @@ vault_log_replay(struct vault *v,
 int
 vault_preserve(struct vault *v, int src_fd, struct version_meta *m)
 {
+	return vault_preserve_keep(v, src_fd, m, NULL);
+}
+
+int
+vault_preserve_keep(struct vault *v, int src_fd, struct version_meta *m,
+    int *keep)
+{
+	if (keep)
+		*keep = -1;
 	int dst = openat(v->versions_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
 	    0600);
 	if (dst < 0)
@@ -532,7 +541,10 @@ vault_preserve(struct vault *v, int src_fd, struct version_meta *m)
 	fill_bytes(dst, m);
 	if (vault_journal(v, dst, m) < 0)
 		goto fail;
-	close(dst);
+	if (keep)
+		*keep = dst;    /* the version is linked: reading it is safe */
+	else
+		close(dst);
 	return 0;
 fail:;
 	int e = errno;

@@ -58,6 +58,10 @@ void vault_close(struct vault *v);
  * file changed during the copy the version is marked torn.  Journals
  * the version (vault_journal): the caller queues no row of its own. */
 int vault_preserve(struct vault *v, int src_fd, struct version_meta *m);
+/* The same; *keep (when not NULL) is then an fd on the new version, for
+ * the caller to read and close, and -1 on failure. */
+int vault_preserve_keep(struct vault *v, int src_fd, struct version_meta *m,
+    int *keep);
 /* The daemon's metadata log (<vault>/pending): open it for appending. */
 int vault_log_open(struct vault *v);
 /* Journal version m: append its record to the log, link dst (an

@@ -27,6 +27,7 @@ run ./detect.sh xfs
 run ./samba.sh ext4
 run ./samba.sh xfs
 run ./report.sh ext4
+run ./notes.sh ext4
 run ./canary.sh ext4
 run ./canary.sh xfs
 run ./execblock.sh ext4
