@@ -20,7 +20,7 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/settle.sh"
-VIGILD=$ROOT/build/vigild; VIGIL=$ROOT/build/vigil
+VIGILD=${VIGILD:-$ROOT/build/vigild}; VIGIL=${VIGIL:-$ROOT/build/vigil}
 FS=ext4; REPS=3; NSMALL=2000; LARGE_MIB=256; OUT=""
 while [ $# -gt 0 ]; do
 	case $1 in
