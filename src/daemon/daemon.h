@@ -159,12 +159,12 @@ void analyser_counters(unsigned long *done, unsigned long *queued,
 /* notes.c: new files that may be notes, queued as JOB_NEWFILE a moment
  * after their close unless renamed over another file or deleted first.
  * Notification thread only (notes_waiting excepted); now is
- * CLOCK_MONOTONIC.  notes_flush queues those due (all: every one). */
+ * CLOCK_MONOTONIC.  notes_flush queues those due. */
 void notes_defer(struct tree *t, const struct actor *a, const char *path,
     uint64_t dev, uint64_t ino, int64_t now);
 void notes_gone(uint64_t dev, uint64_t ino);
 void notes_moved(uint64_t dev, uint64_t ino, const char *path);
-void notes_flush(int64_t now, int all);
+void notes_flush(int64_t now);
 void notes_forget(void);    /* stopping: drop them */
 /* 1 if any waits (a flush is due within NOTE_WAIT_NS) */
 int notes_pending(void);

@@ -83,10 +83,10 @@ find(uint64_t dev, uint64_t ino)
 }
 
 void
-notes_flush(int64_t now, int all)
+notes_flush(int64_t now)
 {
 	int k = 0;
-	while (k < N.n && (all || N.v[k].due <= now))
+	while (k < N.n && N.v[k].due <= now)
 		submit(&N.v[k++]);
 	cut(0, k);
 }

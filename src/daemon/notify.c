@@ -707,7 +707,7 @@ handle_chunk(const char *buf, size_t len)
 		handled(1);
 		int64_t now = mono_ns();
 		if (notes_pending())
-			notes_flush(now, 0);
+			notes_flush(now);
 		if (now - Q.last_look >= Q.look_every)
 			while (read_ahead())
 				;
@@ -726,7 +726,7 @@ notify_main(void *arg)
 			struct pollfd pfd = { D.notif_fd, POLLIN, 0 };
 			int r = poll(&pfd, 1, notes_pending() ? 1 : 200);
 			if (notes_pending())
-				notes_flush(mono_ns(), 0);
+				notes_flush(mono_ns());
 			if (r <= 0 || !read_ahead())
 				continue;
 		}

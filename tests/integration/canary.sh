@@ -13,8 +13,7 @@
 # contains a reader.
 . "$(dirname "$0")/lib.sh"
 FS=${1:-ext4}
-id vigil-sim >/dev/null 2>&1 || useradd -r -M -N -s /usr/sbin/nologin vigil-sim
-chmod 755 "$T"
+sim_user
 mkfs_mount "$FS" mnt 300M
 S=$T/mnt/share
 mkdir -p "$S/Lab" "$S/Wards" "$S/Admin"

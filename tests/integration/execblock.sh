@@ -10,8 +10,7 @@
 # verdict survives many runs.
 . "$(dirname "$0")/lib.sh"
 FS=${1:-ext4}
-id vigil-sim >/dev/null 2>&1 || useradd -r -M -N -s /usr/sbin/nologin vigil-sim
-chmod 755 "$T"
+sim_user
 mkfs_mount "$FS" mnt 200M
 S=$T/mnt/share
 mkdir -p "$S/tools"

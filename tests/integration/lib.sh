@@ -49,6 +49,13 @@ need_ransim() {
 	chmod 755 "$T"
 }
 
+# sim_user: the unprivileged user vigil-sim exists (created if missing),
+# and $T is readable by it
+sim_user() {
+	id vigil-sim >/dev/null 2>&1 || useradd -r -M -N -s /usr/sbin/nologin vigil-sim
+	chmod 755 "$T"
+}
+
 # mkfs_mount FS NAME SIZE: a fresh filesystem at $T/NAME
 mkfs_mount() {
 	local fs=$1 name=$2 size=${3:-600M}

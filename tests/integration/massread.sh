@@ -4,8 +4,7 @@
 # per user) and kept across restarts, so a backup alerts once, not daily.
 . "$(dirname "$0")/lib.sh"
 FS=${1:-ext4}
-id vigil-sim >/dev/null 2>&1 || useradd -r -M -N -s /usr/sbin/nologin vigil-sim
-chmod 755 "$T"
+sim_user
 mkfs_mount "$FS" mnt 300M
 S=$T/mnt/share
 for d in 1 2 3 4 5; do

@@ -15,8 +15,7 @@
 #      alone score 6, under the threshold of 9.
 . "$(dirname "$0")/lib.sh"
 FS=${1:-ext4}
-id vigil-sim >/dev/null 2>&1 || useradd -r -M -N -s /usr/sbin/nologin vigil-sim
-chmod 755 "$T"
+sim_user
 mkfs_mount "$FS" mnt 300M
 S=$T/mnt/share
 for d in A B C D E F; do
