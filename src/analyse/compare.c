@@ -1116,9 +1116,8 @@ replacement(struct src *o, struct src *n, uint64_t budget,
 	oh.len = ox.headlen;
 	memset(oh.h, 0, sizeof oh.h);
 	stats_histogram(oh.p, oh.len, oh.h);
-	stats_from_histogram(oh.h, oh.len, &oh.s);
-	if (ox.headlen > 0)
-		out->entropy_before = oh.s.entropy;
+	stats_from_histogram(oh.h, oh.len, &oh.s);   /* 0 for no bytes */
+	out->entropy_before = oh.s.entropy;
 	if (o->size == 0)
 		why(out, "the old file was empty");
 	else

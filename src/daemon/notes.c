@@ -8,7 +8,8 @@
  * write a temporary file and rename it over the one they edit, within
  * microseconds of the close.  A job queued at the close then finds
  * nothing at the temporary name (two failed lookups, a wake, a queue
- * entry: about a tenth of vigild's CPU under sed -i over many files).
+ * entry: the analyser thread's 10-13 ticks in a 3 s sed -i over 10,000
+ * files, about 4% of vigild's CPU).
  * So the close puts the file here, and it becomes a job NOTE_WAIT_NS
  * later, unless before then:
  *   - it was renamed over another file: that is a replacement, which the
@@ -88,7 +89,8 @@ notes_flush(int64_t now)
 	int k = 0;
 	while (k < N.n && N.v[k].due <= now)
 		submit(&N.v[k++]);
-	cut(0, k);
+	if (k > 0)
+		cut(0, k);
 }
 
 void
@@ -103,20 +105,16 @@ void
 notes_defer(struct tree *t, const struct actor *a, const char *path,
     uint64_t dev, uint64_t ino, int64_t now)
 {
-	if (ino == 0) {             /* no inode to follow: queue it now */
+	if (ino != 0 && find(dev, ino) >= 0)
+		return;             /* closed again: one look is enough */
+	char *p = ino ? strdup(path) : NULL;
+	if (p == NULL) {            /* no inode to follow, or no memory */
 		analyser_submit(JOB_NEWFILE, t, a, path, dev, ino, 0);
 		return;
 	}
-	if (find(dev, ino) >= 0)
-		return;             /* closed again: one look is enough */
 	if (N.n == NOTE_SLOTS) {    /* full: the oldest goes now */
 		submit(&N.v[0]);
 		cut(0, 1);
-	}
-	char *p = strdup(path);
-	if (p == NULL) {
-		analyser_submit(JOB_NEWFILE, t, a, path, dev, ino, 0);
-		return;
 	}
 	N.v[N.n++] = (struct note){ t, a, dev, ino, now + NOTE_WAIT_NS, p };
 	atomic_store_explicit(&waiting, (unsigned long)N.n,

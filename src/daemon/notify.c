@@ -706,8 +706,7 @@ handle_chunk(const char *buf, size_t len)
 		}
 		handled(1);
 		int64_t now = mono_ns();
-		if (notes_pending())
-			notes_flush(now);
+		notes_flush(now);
 		if (now - Q.last_look >= Q.look_every)
 			while (read_ahead())
 				;
@@ -725,8 +724,7 @@ notify_main(void *arg)
 			 * for them even if no event comes */
 			struct pollfd pfd = { D.notif_fd, POLLIN, 0 };
 			int r = poll(&pfd, 1, notes_pending() ? 1 : 200);
-			if (notes_pending())
-				notes_flush(mono_ns());
+			notes_flush(mono_ns());
 			if (r <= 0 || !read_ahead())
 				continue;
 		}
