@@ -105,7 +105,12 @@ start_vigild "$SD" -c "$T/vigil.conf" --protect "$S" || notok "vigild start"
 RP=$!
 id=""
 for _ in $(seq 200); do
-	id=$(sqlite3 "$SD/journal.db" "SELECT min(id) FROM incidents" 2>/dev/null)
+	# through the CLI: another program opening the journal is a tamper
+	# alert (guard.c), which would come before the incident's events
+	id=$("$VIGIL" --state-dir "$SD" --json incidents 2>/dev/null | /usr/bin/python3 -c "
+import json, sys
+ids = [i['id'] for i in json.load(sys.stdin)]
+print(min(ids) if ids else '')" 2>/dev/null)
 	[ -n "$id" ] && break; sleep 0.1
 done
 check "incident opened" test -n "$id"
