@@ -102,7 +102,10 @@ install: all
 $(BUILD)/openlat: bench/openlat.c
 	@mkdir -p $(BUILD)
 	$(CC) $(CSTD) $(WARN) -O2 $< -o $@
-bench: all $(BUILD)/openlat
+$(BUILD)/floor: bench/floor.c
+	@mkdir -p $(BUILD)
+	$(CC) $(CSTD) $(WARN) -O2 $< -o $@
+bench: all $(BUILD)/openlat $(BUILD)/floor
 	bench/run.sh
 # throughput of the analysers' statistical core (no root, no daemon)
 $(BUILD)/analyse-bench: bench/analyse.c $(ANALYSE) src/analyse/analyse.h

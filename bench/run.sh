@@ -8,6 +8,13 @@
 #
 #   bench/run.sh [--fs ext4|xfs|btrfs|all] [--only NAME[,NAME]] [--reps N] [--out FILE]
 #
+# A fourth mode, "floor", runs each workload (but "outside") under
+# bench/floor.c: a fanotify listener with one FAN_OPEN_PERM mark on the
+# filesystem that allows every open at once and does nothing else.  Its
+# ratio is what the permission round trip alone costs, the least any
+# design that waits on write-opens pays; vigild's ratio over it is
+# vigild's own work.
+#
 # Workloads (goals from issue 2):
 #   untar    tar -xf of Debian's linux-source tarball (decompressed once,
 #            outside the timing) into the tree          goal <= 1.10x
@@ -29,6 +36,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # tree is then not rebuilt
 VIGILD_GIVEN=${VIGILD:-}
 VIGILD=${VIGILD:-$ROOT/build/vigild}; VIGIL=$ROOT/build/vigil; OPENLAT=$ROOT/build/openlat
+FLOOR=$ROOT/build/floor
 FSLIST=ext4; ONLY=untar,sed,grep,fio,outside,openlat; REPS=3; OUT=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -42,7 +50,7 @@ while [ $# -gt 0 ]; do
 done
 [ "$FSLIST" = all ] && FSLIST="ext4 xfs btrfs"
 [ "$(id -u)" -eq 0 ] || { echo "bench needs root"; exit 1; }
-[ -n "$VIGILD_GIVEN" ] || make -C "$ROOT" -s all build/openlat >/dev/null || exit 1
+[ -n "$VIGILD_GIVEN" ] || make -C "$ROOT" -s all build/openlat build/floor >/dev/null || exit 1
 T=$(mktemp -d /tmp/vigil-bench.XXXXXX)
 # Three filesystems, one per mode: "base" (no vigild), "off" (vigild with
 # detect = off: the protect issue's run) and "on" (detect = on).  Both
@@ -50,12 +58,13 @@ T=$(mktemp -d /tmp/vigil-bench.XXXXXX)
 # reps are interleaved (base, off, on; then off, on, base; ...), so that
 # a machine that drifts over minutes (this project's VMs do, by 30%
 # within one bench) drifts for all three modes alike.
-MODES="base off on"
-declare -A VPID=()
+MODES="base floor off on"
+declare -A VPID=() FPID=()
 M=""   # the mount point of the mode being run: workloads use $M
 cleanup() {
 	for m in $MODES; do
 		[ -f "$T/$m/state/vigild.pid" ] && kill -9 "$(cat "$T/$m/state/vigild.pid")" 2>/dev/null
+		[ -n "${FPID[$m]:-}" ] && kill -TERM "${FPID[$m]}" 2>/dev/null   # timeout passes TERM on
 		mountpoint -q "$T/$m/mnt" && umount -l "$T/$m/mnt"
 	done
 	rm -rf "$T"
@@ -93,6 +102,18 @@ vstats() { # mode: prints "rss_mb cpu_s" of that mode's running vigild
 	local ticks; ticks=$(awk '{print $14+$15}' "/proc/$p/stat")
 	echo "$((rss / 1024)) $(awk -v t="$ticks" -v h="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t/h}')"
 }
+start_floor() { # mode: bench/floor.c's allow-all listener on that mode's filesystem
+	local d=$T/$1
+	coproc FLOORP { exec timeout 3600 "$FLOOR" "$d/mnt" 2>>"$T/floor.log"; }
+	FPID[$1]=$FLOORP_PID
+	local line=""
+	read -r -t 10 line <&"${FLOORP[0]}"
+	[ "$line" = ready ] || { echo "floor did not start"; cat "$T/floor.log"; exit 1; }
+}
+stop_floor() { # mode
+	[ -n "${FPID[$1]:-}" ] || return 0
+	kill -TERM "${FPID[$1]}" 2>/dev/null; wait "${FPID[$1]}" 2>/dev/null; FPID[$1]=""
+}
 stop_vigild() { # mode
 	[ -n "${VPID[$1]:-}" ] || return 0
 	kill -TERM "${VPID[$1]}" 2>/dev/null; wait "${VPID[$1]}" 2>/dev/null; VPID[$1]=""
@@ -115,14 +136,22 @@ median() { sort -g | awk '{a[NR]=$1} END{print (NR%2)? a[(NR+1)/2] : (a[NR/2]+a[
 # timed FS WORKLOAD: REPS times, for each mode in a rotating order, runs
 # prep_W (untimed) then run_W (timed); records the ratios of medians.
 timed() {
-	local fs=$1 w=$2 base with off ratio ratio_off extra="" used0=0 m r a
-	for m in $MODES; do
+	local fs=$1 w=$2 base with off floor ratio ratio_off ratio_floor extra="" used0=0 m r a
+	# the floor listener marks the whole filesystem, so it would see the
+	# opens outside the tree that vigild never sees: no floor there
+	local modes=$MODES
+	[ "$w" = outside ] && modes="base off on"
+	for m in $modes; do
 		: >"$T/t.$m"
 		fresh_fs "$fs" "$m"
 		"setup_$w" || { echo "$w: skipped"; return; }
-		[ "$m" = base ] || start_vigild "$m"
+		case $m in
+		base) ;;
+		floor) start_floor "$m" ;;
+		*) start_vigild "$m" ;;
+		esac
 	done
-	local order=($MODES)
+	local order=($modes)
 	for r in $(seq "$REPS"); do
 		for m in "${order[@]}"; do
 			use "$m"; "prep_$w"; sync; settle
@@ -135,17 +164,21 @@ timed() {
 	local journal=$(( $(fs_used) - used0 ))
 	read -r rss cpu < <(vstats on)
 	read -r _ cpu_off < <(vstats off)
-	stop_vigild off; stop_vigild on
+	stop_vigild off; stop_vigild on; stop_floor floor
 	base=$(median <"$T/t.base"); with=$(median <"$T/t.on"); off=$(median <"$T/t.off")
 	ratio=$(echo "scale=3; $with / $base" | bc)
 	ratio_off=$(echo "scale=3; $off / $base" | bc)
+	floor=-; ratio_floor=-
+	if [ -s "$T/t.floor" ]; then
+		floor=$(printf '%.3f' "$(median <"$T/t.floor")"); ratio_floor=$(echo "scale=3; $floor / $base" | bc)
+	fi
 	if [ -n "${WRITTEN:-}" ] && [ "$WRITTEN" -gt 0 ]; then
 		extra=$(echo "scale=2; $journal / $WRITTEN" | bc)
 	fi
-	printf '%-8s %-6s base %8.3fs  detect-off %8.3fs (%6.3fx)  detect-on %8.3fs  ratio %6.3fx  on/off %6.3f  rss %4s MB  cpu off %6ss on %6ss  journal/overwritten %s\n' \
-	    "$w" "$fs" "$base" "$off" "$ratio_off" "$with" "$ratio" "$(echo "scale=3; $with / $off" | bc)" "$rss" "$cpu_off" "$cpu" "${extra:--}"
-	for m in $MODES; do echo "         $m runs: $(tr '\n' ' ' <"$T/t.$m")"; done
-	RESULTS+=("| $w | $fs | $base | $off | ${ratio_off}× | $with | **${ratio}×** | $(echo "scale=3; $with / $off" | bc) | $rss | $cpu_off / $cpu | ${extra:--} |")
+	printf '%-8s %-6s base %8.3fs  floor %8ss (%6sx)  detect-off %8.3fs (%6.3fx)  detect-on %8.3fs  ratio %6.3fx  on/off %6.3f  rss %4s MB  cpu off %6ss on %6ss  journal/overwritten %s\n' \
+	    "$w" "$fs" "$base" "$floor" "$ratio_floor" "$off" "$ratio_off" "$with" "$ratio" "$(echo "scale=3; $with / $off" | bc)" "$rss" "$cpu_off" "$cpu" "${extra:--}"
+	for m in $modes; do echo "         $m runs: $(tr '\n' ' ' <"$T/t.$m")"; done
+	RESULTS+=("| $w | $fs | $base | $floor | ${ratio_floor}× | $off | ${ratio_off}× | $with | **${ratio}×** | $(echo "scale=3; $with / $off" | bc) | $rss | $cpu_off / $cpu | ${extra:--} |")
 	WRITTEN=""
 }
 
@@ -235,8 +268,11 @@ d = sys.argv[1]; os.makedirs(d)
 for i in range(5000):
     with open(os.path.join(d, "f%04d" % i), "w") as f: f.write("y" * 100)
 PY
-	local b r w
+	local b r w f
 	b=$("$OPENLAT" "$M/share/lat" 4)
+	start_floor on
+	f=$("$OPENLAT" "$M/share/lat" 4)
+	stop_floor on
 	start_vigild on
 	r=$("$OPENLAT" "$M/share/lat" 4)
 	w=$("$OPENLAT" "$M/share/lat" 4 w)
@@ -245,10 +281,11 @@ PY
 	read -r rss cpu < <(vstats on)
 	stop_vigild on
 	echo "openlat $fs  no vigild: $b"
+	echo "openlat $fs  floor listener (allows at once): $f"
 	echo "openlat $fs  vigild, read opens: $r"
 	echo "openlat $fs  vigild, write opens (content already preserved): $w"
 	echo "openlat $fs  vigild's own handling time per event (mean): ${avg} us; rss ${rss} MB"
-	RESULTS+=("| openlat | $fs | $b | - | - | read: $r; write: $w | - | handling mean ${avg} µs | $rss | $cpu | - |")
+	RESULTS+=("| openlat | $fs | $b | $f | - | - | - | read: $r; write: $w | - | handling mean ${avg} µs | $rss | $cpu | - |")
 }
 
 # ---- the wait of a write-open of a large file ----
@@ -277,7 +314,7 @@ bigopen_report() {
 	r=$(for _ in $(seq "$REPS"); do bigopen_once; done | median)
 	stop_vigild off
 	echo "bigopen $fs  open+write+close of a 1 GiB file: without vigild ${b} ms, whole pre-image ${w} ms, range pre-image ${r} ms"
-	RESULTS+=("| bigopen | $fs | ${b} ms | whole pre-image ${w} ms | - | range pre-image ${r} ms | - | - | - | - | - |")
+	RESULTS+=("| bigopen | $fs | ${b} ms | - | - | whole pre-image ${w} ms | - | range pre-image ${r} ms | - | - | - | - | - |")
 }
 
 for fs in $FSLIST; do
@@ -291,8 +328,8 @@ done
 if [ -n "$OUT" ]; then
 	{
 		echo "<!-- bench/run.sh, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$ROOT" rev-parse --short HEAD), kernel $(uname -r), reps $REPS -->"
-		echo "| workload | fs | without vigild (s) | vigild, detect = off (s) | ratio | vigild, detect = on (s) | ratio | on / off | vigild RSS (MB) | vigild CPU, off / on (s) | journal bytes / byte overwritten |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|"
+		echo "| workload | fs | without vigild (s) | floor listener (s) | ratio | vigild, detect = off (s) | ratio | vigild, detect = on (s) | ratio | on / off | vigild RSS (MB) | vigild CPU, off / on (s) | journal bytes / byte overwritten |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 		printf '%s\n' "${RESULTS[@]}"
 	} >>"$OUT"
 fi

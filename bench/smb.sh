@@ -14,13 +14,15 @@
 #   write-large      put of 4 large files (default 256 MiB each)
 #   overwrite-large  the same, over the existing ones
 #   read-large       get of the 4 large files
-# Each repetition runs the whole set without vigild, then with vigild
-# protecting the share (detection on); the ratio is with/without (median
+# Each repetition runs the whole set without vigild, under bench/floor.c
+# (an allow-all FAN_OPEN_PERM listener on the filesystem: what the
+# permission round trip alone costs), and with vigild protecting the
+# share (detection on); the ratios are against the run without (median
 # of the repetitions).  Goal (issue 5): <= 1.05x.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/settle.sh"
-VIGILD=${VIGILD:-$ROOT/build/vigild}; VIGIL=${VIGIL:-$ROOT/build/vigil}
+VIGILD=${VIGILD:-$ROOT/build/vigild}; VIGIL=${VIGIL:-$ROOT/build/vigil}; FLOOR=$ROOT/build/floor
 FS=ext4; REPS=3; NSMALL=2000; LARGE_MIB=256; OUT=""
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -35,10 +37,12 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench needs root"; exit 1; }
 for p in smbd smbclient smbpasswd; do command -v $p >/dev/null || { echo "$p missing (scripts/setup.sh)"; exit 1; }; done
-make -C "$ROOT" -s all >/dev/null || exit 1
+make -C "$ROOT" -s all build/floor >/dev/null || exit 1
 T=$(mktemp -d /tmp/vigil-smbbench.XXXXXX)
 chmod 755 "$T"
+FLOOR_PID=""
 cleanup() {
+	[ -n "$FLOOR_PID" ] && kill -TERM "$FLOOR_PID" 2>/dev/null
 	[ -f "$T/state/vigild.pid" ] && kill -9 "$(cat "$T/state/vigild.pid")" 2>/dev/null
 	[ -f "$T/samba/pid/smbd.pid" ] && kill -9 "$(cat "$T/samba/pid/smbd.pid")" 2>/dev/null
 	pkill -9 -f "smbd -s $T/samba/smb.conf" 2>/dev/null
@@ -139,28 +143,38 @@ stop_vigild() {
 	for _ in $(seq 100); do [ -f "$T/state/vigild.pid" ] && kill -0 "$(cat "$T/state/vigild.pid")" 2>/dev/null || break; sleep 0.1; done
 }
 
-declare -A BASE ON
+declare -A BASE ON FL
 base_set() { while read -r n ms; do BASE[$n]+="$ms "; done < <(run_set); }
+floor_set() {
+	coproc FLOORP { exec timeout 3600 "$FLOOR" "$T/mnt" 2>>"$T/floor.log"; }
+	FLOOR_PID=$FLOORP_PID
+	local line=""
+	read -r -t 10 line <&"${FLOORP[0]}"
+	[ "$line" = ready ] || { echo "floor did not start"; cat "$T/floor.log"; exit 1; }
+	while read -r n ms; do FL[$n]+="$ms "; done < <(run_set)
+	kill -TERM "$FLOOR_PID"; wait "$FLOOR_PID" 2>/dev/null; FLOOR_PID=""
+}
 # odd repetitions run without vigild first, even ones with it first, so
 # the order's cache and disk effects fall on both sides
 for r in $(seq "$REPS"); do
-	[ $((r % 2)) -eq 1 ] && base_set
+	[ $((r % 2)) -eq 1 ] && { base_set; floor_set; }
 	start_vigild
 	while read -r n ms; do ON[$n]+="$ms "; done < <(run_set)
 	inc=$(sqlite3 "$T/state/journal.db" "SELECT count(*) FROM incidents")
 	cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f s", ($14 + $15) / hz}' "/proc/$(cat "$T/state/vigild.pid")/stat" 2>/dev/null)
 	stop_vigild
-	[ $((r % 2)) -eq 0 ] && base_set
+	[ $((r % 2)) -eq 0 ] && { floor_set; base_set; }
 	echo "rep $r done (incidents with vigild: $inc, vigild CPU ${cpu:-?})" >&2
 done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 {
 	echo "SMB throughput, $FS, $NSMALL x 16 KiB and 4 x $LARGE_MIB MiB, smbclient on 127.0.0.1, reps $REPS (median)"
-	printf '%-16s %10s %10s %8s %12s\n' workload base_ms vigil_ms ratio vigil_MB/s
+	printf '%-16s %10s %10s %8s %10s %8s %12s\n' workload base_ms floor_ms ratio vigil_ms ratio vigil_MB/s
 	for n in "${WORK[@]}"; do
-		b=$(echo "${BASE[$n]}" | median); o=$(echo "${ON[$n]}" | median)
+		b=$(echo "${BASE[$n]}" | median); o=$(echo "${ON[$n]}" | median); f=$(echo "${FL[$n]}" | median)
 		case $n in *small) mb=$((NSMALL * 16 / 1024)) ;; *) mb=$((4 * LARGE_MIB)) ;; esac
-		printf '%-16s %10s %10s %8s %12s\n' "$n" "$b" "$o" \
+		printf '%-16s %10s %10s %8s %10s %8s %12s\n' "$n" "$b" "$f" \
+		    "$(awk -v a="$f" -v b="$b" 'BEGIN {printf "%.3f", a / b}')" "$o" \
 		    "$(awk -v a="$o" -v b="$b" 'BEGIN {printf "%.3f", a / b}')" \
 		    "$(awk -v m="$mb" -v o="$o" 'BEGIN {printf "%.1f", m * 1000 / o}')"
 	done
