@@ -5,9 +5,13 @@
  * Every write a Windows client makes to a share is made by smbd, so a
  * per-process view sees one program doing everything.  Samba forks one
  * smbd per client connection; that process's TCP peer is the client.  The
- * peer is read once per smbd process from /proc (the socket inodes in
- * /proc/PID/fd, looked up in /proc/PID/net/tcp and tcp6), which is exact
- * and fast enough for the permission path.  User and machine names come
+ * peer is read once per smbd process: each socket in /proc/PID/fd is
+ * borrowed with pidfd_getfd(2) and asked getpeername(2), a few system
+ * calls per socket.  Where that is refused (a kernel before 5.6, a
+ * ptrace policy), the socket inodes are looked up in /proc/PID/net/tcp
+ * and tcp6 instead: also exact, but the kernel walks its whole TCP hash
+ * table to print them, milliseconds on the permission path per new smbd
+ * (a third of the reader's time in bench/smb.sh, 2026-12-07).  User and machine names come
  * from `smbstatus --json`, run by a thread of its own whenever a new
  * smbd appears; the table it fills is only ever read under a mutex held
  * for a copy, so no lookup waits for smbstatus.
@@ -22,6 +26,7 @@
 #include "../common/util.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -34,6 +39,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -166,9 +175,101 @@ socket_inodes(pid_t pid, unsigned long *ino, size_t max)
 	return s.n;
 }
 
+/* ---- the peer through the sockets themselves ---- */
+
+/* A TCP socket's connected peer, written as smb_peer_of does: 0; 1 for a
+ * listener; -1 for anything else (not TCP, not connected). */
+static int
+socket_peer(int sfd, char *addr, size_t len)
+{
+	int v = 0;
+	socklen_t vl = sizeof v;
+	if (getsockopt(sfd, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) == 0 && v)
+		return 1;
+	struct tcp_info ti;
+	socklen_t tl = sizeof ti;
+	if (getsockopt(sfd, IPPROTO_TCP, TCP_INFO, &ti, &tl) < 0 ||
+	    ti.tcpi_state != TCP_ESTABLISHED)
+		return -1;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	if (getpeername(sfd, (struct sockaddr *)&ss, &sl) < 0)
+		return -1;
+	const void *ip;
+	int af = ss.ss_family;
+	if (af == AF_INET) {
+		ip = &((struct sockaddr_in *)&ss)->sin_addr;
+	} else if (af == AF_INET6) {
+		const struct in6_addr *a6 =
+		    &((struct sockaddr_in6 *)&ss)->sin6_addr;
+		ip = a6;
+		if (IN6_IS_ADDR_V4MAPPED(a6)) {
+			af = AF_INET;
+			ip = a6->s6_addr + 12;
+		}
+	} else
+		return -1;
+	return inet_ntop(af, ip, addr, (socklen_t)len) ? 0 : -1;
+}
+
+/* smb_peer_of through pidfd_getfd: 0 found, -1 none or a listener, -2
+ * when the kernel or policy refuses (then the caller reads the tables). */
+static int
+peer_by_pidfd(pid_t pid, char *addr, size_t len)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0)
+		return errno == ESRCH ? -1 : -2;
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(p);
+	if (d == NULL) {
+		close(pfd);
+		return -1;
+	}
+	int found = -1, n = 0;
+	char a[SMB_ADDR_MAX];
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && n < MAX_SOCKETS) {
+		char l[64];
+		ssize_t k = readlinkat(dirfd(d), e->d_name, l, sizeof l - 1);
+		if (e->d_name[0] == '.' || k <= 0)
+			continue;
+		l[k] = '\0';
+		if (strncmp(l, "socket:[", 8) != 0)
+			continue;
+		n++;
+		int sfd = (int)syscall(SYS_pidfd_getfd, pfd,
+		    atoi(e->d_name), 0);
+		if (sfd < 0) {
+			if (errno == EPERM || errno == ENOSYS) {
+				found = -2;
+				break;
+			}
+			continue;   /* closed meanwhile */
+		}
+		int rc = socket_peer(sfd, a, sizeof a);
+		close(sfd);
+		if (rc == 1) {      /* a listener rules the process out */
+			found = -1;
+			break;
+		}
+		if (rc == 0 && found < 0) {
+			snprintf(addr, len, "%s", a);
+			found = 0;
+		}
+	}
+	closedir(d);
+	close(pfd);
+	return found;
+}
+
 int
 smb_peer_of(pid_t pid, char *addr, size_t len)
 {
+	int r = peer_by_pidfd(pid, addr, len);
+	if (r != -2)
+		return r;
 	unsigned long ino[MAX_SOCKETS];
 	size_t n = socket_inodes(pid, ino, MAX_SOCKETS);
 	if (n == 0)

@@ -3,6 +3,8 @@
  * client address of an smbd from /proc/net/tcp{,6}, sessions from
  * `smbstatus --json` (its text comes partly from clients), and the ban
  * file that smbd reads as root (nothing unvalidated may reach it).
+ * peer_live_cases asks smb_peer_of() about real processes: children
+ * holding a loopback TCP connection (IPv4, IPv6) or a listener.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -14,6 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "../../src/actor/smb.h"
 #include "../../src/common/config.h"
@@ -28,6 +35,94 @@ static const char tcp6[] =
     "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
     "   0: 0000000000000000FFFF00000101640A:1162 0000000000000000FFFF00000901640A:C001 01 00000000:00000000 00:00000000 00000000     0        0 4000 1 0\n"
     "   1: 000080FE000000000000000001000000:1162 000080FE000000000000000002000000:C002 01 00000000:00000000 00:00000000 00000000     0        0 5000 1 0\n";
+
+/* A child that holds one end of a loopback TCP connection of family af
+ * (or, with listen_only, just a listener) until killed; -1 if the
+ * family is not available here. */
+static pid_t
+holder(int af, int listen_only, int *client)
+{
+	int l = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0)
+		return -1;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	socklen_t sl;
+	if (af == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sl = sizeof *a;
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+		sl = sizeof *a;
+	}
+	if (bind(l, (struct sockaddr *)&ss, sl) < 0 || listen(l, 1) < 0 ||
+	    getsockname(l, (struct sockaddr *)&ss, &sl) < 0) {
+		close(l);
+		return -1;
+	}
+	int c = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&ss, sl) < 0) {
+		close(l);
+		return -1;
+	}
+	int pipefd[2];
+	if (pipe(pipefd) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* the child: an accepted socket (a served client), or only
+		 * the listener */
+		close(c);
+		if (!listen_only) {
+			int s = accept(l, NULL, NULL);
+			close(l);
+			(void)s;
+		}
+		(void)!write(pipefd[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	close(l);
+	char b;
+	(void)!read(pipefd[0], &b, 1);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	*client = c;   /* the client end stays open until the child goes */
+	return pid;
+}
+
+static void
+peer_live_cases(void **state)
+{
+	(void)state;
+	static const struct { int af, listen_only, rc; const char *addr; }
+	    t[] = {
+		{ AF_INET, 0, 0, "127.0.0.1" },
+		{ AF_INET6, 0, 0, "::1" },
+		{ AF_INET, 1, -1, "" },     /* a listener serves no one client */
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		int c = -1;
+		pid_t pid = holder(t[i].af, t[i].listen_only, &c);
+		if (pid < 0 && t[i].af == AF_INET6)
+			continue;   /* no IPv6 loopback on this machine */
+		assert_true(pid > 0);
+		char addr[SMB_ADDR_MAX] = "";
+		int rc = smb_peer_of(pid, addr, sizeof addr);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(c);
+		assert_int_equal(rc, t[i].rc);
+		if (rc == 0)
+			assert_string_equal(addr, t[i].addr);
+	}
+	char addr[SMB_ADDR_MAX];
+	assert_int_equal(smb_peer_of(getpid(), addr, sizeof addr), -1);
+}
 
 static void
 net_tcp_cases(void **state)
@@ -220,6 +315,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(net_tcp_cases),
+		cmocka_unit_test(peer_live_cases),
 		cmocka_unit_test(status_cases),
 		cmocka_unit_test(user_ok_cases),
 		cmocka_unit_test(ban_file_roundtrip),
