@@ -2,8 +2,9 @@
  * smb.h - which SMB client an smbd process works for.
  *
  * Owns: two ways to name the client behind an smbd process.
- *  - The client's address, read synchronously from /proc when the actor
- *    is first seen: the established TCP peer of the process's socket.
+ *  - The client's address, read synchronously when the actor is first
+ *    seen: the established TCP peer of the process's socket (borrowed
+ *    with pidfd_getfd; /proc/PID/net/tcp{,6} where that is refused).
  *    Samba forks one smbd per client connection, so this is exact, cheap
  *    (one /proc walk per smbd process, not per event) and available on
  *    the permission path, where the judge groups actors by client.
