@@ -104,7 +104,7 @@ vstats() { # mode: prints "rss_mb cpu_s" of that mode's running vigild
 }
 start_floor() { # mode: bench/floor.c's allow-all listener on that mode's filesystem
 	local d=$T/$1
-	coproc FLOORP { exec timeout 3600 "$FLOOR" "$d/mnt" 2>>"$T/floor.log"; }
+	coproc FLOORP { exec timeout 3600 "$FLOOR" "$d/mnt" ${FLOOR_SPIN:-} 2>>"$T/floor.log"; }
 	FPID[$1]=$FLOORP_PID
 	local line=""
 	read -r -t 10 line <&"${FLOORP[0]}"
@@ -141,6 +141,7 @@ timed() {
 	# opens outside the tree that vigild never sees: no floor there
 	local modes=$MODES
 	[ "$w" = outside ] && modes="base off on"
+	rm -f "$T/t.floor"
 	for m in $modes; do
 		: >"$T/t.$m"
 		fresh_fs "$fs" "$m"

@@ -146,7 +146,7 @@ stop_vigild() {
 declare -A BASE ON FL
 base_set() { while read -r n ms; do BASE[$n]+="$ms "; done < <(run_set); }
 floor_set() {
-	coproc FLOORP { exec timeout 3600 "$FLOOR" "$T/mnt" 2>>"$T/floor.log"; }
+	coproc FLOORP { exec timeout 3600 "$FLOOR" "$T/mnt" ${FLOOR_SPIN:-} 2>>"$T/floor.log"; }
 	FLOOR_PID=$FLOORP_PID
 	local line=""
 	read -r -t 10 line <&"${FLOORP[0]}"
