@@ -53,7 +53,8 @@ actor_cache_init(uint64_t first_id, actor_new_cb cb, void *arg)
 }
 
 int
-actor_fd_links(pid_t pid, int (*fn)(const char *link, void *arg), void *arg)
+actor_fd_links(pid_t pid, int (*fn)(int fd, const char *link, void *arg),
+    void *arg)
 {
 	char p[64];
 	snprintf(p, sizeof p, "/proc/%d/fd", (int)pid);
@@ -70,7 +71,7 @@ actor_fd_links(pid_t pid, int (*fn)(const char *link, void *arg), void *arg)
 		if (k <= 0)
 			continue;
 		l[k] = '\0';
-		rc = fn(l, arg);
+		rc = fn(atoi(e->d_name), l, arg);
 	}
 	closedir(d);
 	return rc;

@@ -68,11 +68,11 @@ const struct actor *actor_from_pid(pid_t pid);
 size_t actor_readers(const struct actor **out, unsigned long *reads,
     size_t max);
 
-/* Call fn with the target of each of pid's open fds (/proc/<pid>/fd; the
- * text is whatever the file is called: compare it, never trust it) until
- * fn returns non-zero.  Returns that value, or 0. */
-int actor_fd_links(pid_t pid, int (*fn)(const char *link, void *arg),
-    void *arg);
+/* Call fn with the number and target of each of pid's open fds
+ * (/proc/<pid>/fd; the text is whatever the file is called: compare it,
+ * never trust it) until fn returns non-zero.  Returns that value, or 0. */
+int actor_fd_links(pid_t pid, int (*fn)(int fd, const char *link,
+    void *arg), void *arg);
 
 /* Read /proc/<pid>/<what> into buf (NUL-terminated); bytes or -1. */
 ssize_t actor_read_proc(pid_t pid, const char *what, char *buf, size_t len);

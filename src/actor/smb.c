@@ -26,7 +26,6 @@
 #include "../common/util.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -157,8 +156,9 @@ struct inodes {
 };
 
 static int
-add_socket(const char *link, void *arg)
+add_socket(int fd, const char *link, void *arg)
 {
+	(void)fd;
 	struct inodes *s = arg;
 	unsigned long i;
 	if (sscanf(link, "socket:[%lu]", &i) == 1)
@@ -212,56 +212,55 @@ socket_peer(int sfd, char *addr, size_t len)
 	return inet_ntop(af, ip, addr, (socklen_t)len) ? 0 : -1;
 }
 
+struct borrow {
+	int pidfd, n, found;   /* found: 0, -1 none, -2 refused */
+	char *addr;
+	size_t len;
+};
+
+/* actor_fd_links callback: ask one socket of the process.  Non-zero
+ * stops the walk: a listener (which rules the process out) or a refusal. */
+static int
+borrow_socket(int fd, const char *link, void *arg)
+{
+	struct borrow *b = arg;
+	if (strncmp(link, "socket:[", 8) != 0)
+		return 0;
+	if (++b->n > MAX_SOCKETS)
+		return 1;
+	int sfd = (int)syscall(SYS_pidfd_getfd, b->pidfd, fd, 0);
+	if (sfd < 0) {
+		if (errno != EPERM && errno != ENOSYS)
+			return 0;   /* closed meanwhile */
+		b->found = -2;
+		return 1;
+	}
+	char a[SMB_ADDR_MAX];
+	int rc = socket_peer(sfd, a, sizeof a);
+	close(sfd);
+	if (rc == 1) {
+		b->found = -1;
+		return 1;
+	}
+	if (rc == 0 && b->found < 0) {
+		snprintf(b->addr, b->len, "%s", a);
+		b->found = 0;
+	}
+	return 0;
+}
+
 /* smb_peer_of through pidfd_getfd: 0 found, -1 none or a listener, -2
  * when the kernel or policy refuses (then the caller reads the tables). */
 static int
 peer_by_pidfd(pid_t pid, char *addr, size_t len)
 {
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pfd < 0)
+	struct borrow b = { .found = -1, .addr = addr, .len = len };
+	b.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (b.pidfd < 0)
 		return errno == ESRCH ? -1 : -2;
-	char p[64];
-	snprintf(p, sizeof p, "/proc/%d/fd", (int)pid);
-	DIR *d = opendir(p);
-	if (d == NULL) {
-		close(pfd);
-		return -1;
-	}
-	int found = -1, n = 0;
-	char a[SMB_ADDR_MAX];
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL && n < MAX_SOCKETS) {
-		char l[64];
-		ssize_t k = readlinkat(dirfd(d), e->d_name, l, sizeof l - 1);
-		if (e->d_name[0] == '.' || k <= 0)
-			continue;
-		l[k] = '\0';
-		if (strncmp(l, "socket:[", 8) != 0)
-			continue;
-		n++;
-		int sfd = (int)syscall(SYS_pidfd_getfd, pfd,
-		    atoi(e->d_name), 0);
-		if (sfd < 0) {
-			if (errno == EPERM || errno == ENOSYS) {
-				found = -2;
-				break;
-			}
-			continue;   /* closed meanwhile */
-		}
-		int rc = socket_peer(sfd, a, sizeof a);
-		close(sfd);
-		if (rc == 1) {      /* a listener rules the process out */
-			found = -1;
-			break;
-		}
-		if (rc == 0 && found < 0) {
-			snprintf(addr, len, "%s", a);
-			found = 0;
-		}
-	}
-	closedir(d);
-	close(pfd);
-	return found;
+	actor_fd_links(pid, borrow_socket, &b);
+	close(b.pidfd);
+	return b.found;
 }
 
 int

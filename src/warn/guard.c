@@ -74,8 +74,9 @@ already_told(pid_t pid)
  * managers and monitors): the link's text compared as bytes, never
  * parsed.  Copies it to the caller's buffer (arg). */
 static int
-state_file(const char *link, void *arg)
+state_file(int fd, const char *link, void *arg)
 {
+	(void)fd;
 	if (strncmp(link, G.dir, G.dirlen) != 0 || link[G.dirlen] != '/' ||
 	    strcmp(link + G.dirlen, "/vigild.pid") == 0)
 		return 0;
