@@ -1011,6 +1011,57 @@ judge_urgent(const struct actor *a)
 	return g != NULL && (g->score > 0 || g->del_jobs > 0);
 }
 
+/* Must the open first wait for the notification thread?  *gated: only
+ * for the queue to be read (the busy-share gate); handled: for the
+ * group's queued events to be handled.  J.mu held. */
+static void
+admit_needs(struct jgroup *g, int counted, int behind, int *gated,
+    int *handled)
+{
+	int64_t now = mono_ns();
+	int recent = g->last_write_ns && now - g->last_write_ns < 1000000000LL;
+	*gated = behind && creating(g, now) &&
+	    __atomic_load_n(&g->gate_skip, __ATOMIC_RELAXED) <= 0;
+	*handled = (recent && (counted || g->score > 0)) || deleting(g, now) ||
+	    replacing(g, now) || renames_behind(g);
+}
+
+/* The decision once nothing is left to wait for, and its bookkeeping.
+ * J.mu held. */
+static enum admit
+admit_locked(struct jgroup *g, int counted, int gated, uint64_t dev,
+    uint64_t ino)
+{
+	if (gated && !deleting(g, mono_ns()) && g->del_jobs == 0 &&
+	    renames_unhandled(g) == 0)
+		__atomic_store_n(&g->gate_skip, GATE_SKIP, __ATOMIC_RELAXED);
+	enum admit r = g->contained ? ADMIT_DENY : ADMIT_ALLOW;
+	if (r == ADMIT_ALLOW && counted) {
+		g->last_write_ns = mono_ns();
+		openw_add(g, dev, ino, g->last_write_ns);
+		touch_file(g, (uint32_t)(ino * 2654435761u) ^ (uint32_t)dev);
+	}
+	return r;
+}
+
+enum admit
+judge_admit_now(const struct actor *a, int counted, int behind,
+    uint64_t dev, uint64_t ino, unsigned long (*backlog)(void))
+{
+	struct jgroup *g = lock_group(a);
+	if (g == NULL)
+		return ADMIT_ALLOW;
+	int gated, handled;
+	admit_needs(g, counted, behind, &gated, &handled);
+	/* judge_admit would wait (or deny, which a worker records) */
+	enum admit r = ADMIT_WAIT;
+	if (!g->contained && (!(handled || gated) || backlog() == 0) &&
+	    !must_wait_locked(g, counted, mono_ns()))
+		r = admit_locked(g, counted, gated, dev, ino);
+	pthread_mutex_unlock(&J.mu);
+	return r;
+}
+
 enum admit
 judge_admit(const struct actor *a, int counted, int behind, uint64_t dev,
     uint64_t ino, int64_t deadline_ns,
@@ -1023,13 +1074,8 @@ judge_admit(const struct actor *a, int counted, int behind, uint64_t dev,
 	int64_t until = mono_ns() + bp;
 	if (until > deadline_ns)
 		until = deadline_ns;
-	int recent = g->last_write_ns &&
-	    mono_ns() - g->last_write_ns < 1000000000LL;
-	int gated = behind && creating(g, mono_ns()) &&
-	    __atomic_load_n(&g->gate_skip, __ATOMIC_RELAXED) <= 0;
-	int handled = (recent && (counted || g->score > 0)) ||
-	    deleting(g, mono_ns()) || replacing(g, mono_ns()) ||
-	    renames_behind(g);
+	int gated, handled;
+	admit_needs(g, counted, behind, &gated, &handled);
 	if (!g->contained && catch_up && (handled || gated)) {
 		/* a close-write or deletion of this group may still sit in
 		 * the notification queue: let the notify thread handle it
@@ -1065,15 +1111,7 @@ judge_admit(const struct actor *a, int counted, int behind, uint64_t dev,
 		atomic_fetch_sub(&admit_waiting, 1);
 		atomic_fetch_add(&J.waits, 1);
 	}
-	if (gated && !deleting(g, mono_ns()) && g->del_jobs == 0 &&
-	    renames_unhandled(g) == 0)
-		__atomic_store_n(&g->gate_skip, GATE_SKIP, __ATOMIC_RELAXED);
-	enum admit r = g->contained ? ADMIT_DENY : ADMIT_ALLOW;
-	if (r == ADMIT_ALLOW && counted) {
-		g->last_write_ns = mono_ns();
-		openw_add(g, dev, ino, g->last_write_ns);
-		touch_file(g, (uint32_t)(ino * 2654435761u) ^ (uint32_t)dev);
-	}
+	enum admit r = admit_locked(g, counted, gated, dev, ino);
 	pthread_mutex_unlock(&J.mu);
 	if (r == ADMIT_DENY)
 		atomic_fetch_add(&J.denied, 1);

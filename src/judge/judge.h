@@ -22,7 +22,7 @@
 struct actor;
 struct jgroup;
 
-enum admit { ADMIT_ALLOW, ADMIT_DENY };
+enum admit { ADMIT_ALLOW, ADMIT_DENY, ADMIT_WAIT };
 
 /* Called once the configuration is final; `incident_cb` runs (on the
  * analyser thread) after an incident's actor is frozen and recorded. */
@@ -51,6 +51,14 @@ int judge_allowed(const struct actor *a);
 enum admit judge_admit(const struct actor *a, int counted, int behind,
     uint64_t dev, uint64_t ino, int64_t deadline_ns,
     void (*catch_up)(int64_t deadline_ns, const int *stop, int read_only));
+/* judge_admit for the permission reader, which must not wait: the same
+ * decision and bookkeeping when judge_admit would allow at once (nothing
+ * to wait for, or the notification thread's backlog() is 0, so its
+ * catch-up would return at once); ADMIT_WAIT, with nothing changed, when
+ * it would wait or deny: the open then goes to a worker and
+ * judge_admit. */
+enum admit judge_admit_now(const struct actor *a, int counted, int behind,
+    uint64_t dev, uint64_t ino, unsigned long (*backlog)(void));
 /* Must a's analysis jobs run at full priority?  Yes while any open
  * waits in judge_admit (back-pressure waits for analysis), and for a
  * group with a score or a deletion unanalysed.  Lock-free. */
