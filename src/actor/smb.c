@@ -178,12 +178,18 @@ socket_inodes(pid_t pid, unsigned long *ino, size_t max)
 /* ---- the peer through the sockets themselves ---- */
 
 /* A TCP socket's connected peer, written as smb_peer_of does: 0; 1 for a
- * listener; -1 for anything else (not TCP, not connected). */
+ * TCP listener; -1 for anything else (not TCP: a unix socket, listening
+ * or not, says nothing about the client; not connected). */
 static int
 socket_peer(int sfd, char *addr, size_t len)
 {
-	int v = 0;
-	socklen_t vl = sizeof v;
+	int dom = 0, proto = 0, v = 0;
+	socklen_t dl = sizeof dom, pl = sizeof proto, vl = sizeof v;
+	if (getsockopt(sfd, SOL_SOCKET, SO_DOMAIN, &dom, &dl) < 0 ||
+	    (dom != AF_INET && dom != AF_INET6) ||
+	    getsockopt(sfd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) < 0 ||
+	    proto != IPPROTO_TCP)
+		return -1;
 	if (getsockopt(sfd, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) == 0 && v)
 		return 1;
 	struct tcp_info ti;
@@ -230,8 +236,11 @@ borrow_socket(int fd, const char *link, void *arg)
 		return 1;
 	int sfd = (int)syscall(SYS_pidfd_getfd, b->pidfd, fd, 0);
 	if (sfd < 0) {
-		if (errno != EPERM && errno != ENOSYS)
-			return 0;   /* closed meanwhile */
+		if (errno == EBADF || errno == ESRCH)
+			return 0;   /* closed meanwhile, or the process is gone */
+		/* refused (EPERM, ENOSYS, an LSM) or no fd to spare: a
+		 * socket left unasked could be the listener that rules the
+		 * process out, so the tables must decide */
 		b->found = -2;
 		return 1;
 	}
@@ -249,10 +258,8 @@ borrow_socket(int fd, const char *link, void *arg)
 	return 0;
 }
 
-/* smb_peer_of through pidfd_getfd: 0 found, -1 none or a listener, -2
- * when the kernel or policy refuses (then the caller reads the tables). */
-static int
-peer_by_pidfd(pid_t pid, char *addr, size_t len)
+int
+smb_peer_by_pidfd(pid_t pid, char *addr, size_t len)
 {
 	struct borrow b = { .found = -1, .addr = addr, .len = len };
 	b.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -266,7 +273,7 @@ peer_by_pidfd(pid_t pid, char *addr, size_t len)
 int
 smb_peer_of(pid_t pid, char *addr, size_t len)
 {
-	int r = peer_by_pidfd(pid, addr, len);
+	int r = smb_peer_by_pidfd(pid, addr, len);
 	if (r != -2)
 		return r;
 	unsigned long ino[MAX_SOCKETS];

@@ -37,6 +37,10 @@ struct smb_session {
  * IPv4-mapped IPv6 address written as IPv4); 0, or -1 if it has none or
  * is a listener (Samba's main smbd, which serves no one client). */
 int smb_peer_of(pid_t pid, char *addr, size_t len);
+/* The same through pidfd_getfd alone (exposed for unit tests): -2 when a
+ * socket could not be borrowed (refused, or no fd to spare), for which
+ * smb_peer_of reads /proc/PID/net/tcp{,6} instead. */
+int smb_peer_by_pidfd(pid_t pid, char *addr, size_t len);
 
 /* Parsers, exposed for unit tests and the fuzzer.
  * smb_parse_net_tcp: in a /proc/net/tcp{,6} text, the remote address of

@@ -456,13 +456,13 @@ fast_write(const struct fanotify_event_metadata *m, const struct stat *st,
 	struct tree *t = fd_path(m->fd, path, sizeof path) == 0 ?
 	    tree_of_path(path) : NULL;
 	int ours = t != NULL && !path_in_vault(path) && st->st_dev == t->dev;
-	if (ours && D.cfg.detect && (counted || !judge_quiet(a))) {
+	if (ours && D.cfg.detect) {
 		int behind = !counted && judge_creating(a) && notify_behind();
 		if (judge_admit_now(a, counted, behind, st->st_dev, st->st_ino,
 		    notify_backlog) != ADMIT_ALLOW)
 			return 0;
 	}
-	if (st->st_size != 0)
+	if (ours && st->st_size != 0)
 		atomic_fetch_add(&D.c.skipped_same, 1);
 	/* the opener goes on at once: the event's fd already pins the
 	 * inode, so holding it a moment later loses nothing (a name gone

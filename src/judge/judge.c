@@ -1048,6 +1048,11 @@ enum admit
 judge_admit_now(const struct actor *a, int counted, int behind,
     uint64_t dev, uint64_t ino, unsigned long (*backlog)(void))
 {
+	/* the allowlist's first look at an actor may hash its executable
+	 * (allow_exe with a sha256): a worker's job, not the reader's */
+	if (a != NULL && atomic_load(&((struct actor *)a)->allow) ==
+	    ALLOW_UNKNOWN)
+		return ADMIT_WAIT;
 	struct jgroup *g = lock_group(a);
 	if (g == NULL)
 		return ADMIT_ALLOW;
@@ -1131,18 +1136,6 @@ judge_needs_worker(const struct actor *a)
 	return g->contained || (g->score > 0 && g->jobs > 0) ||
 	    deleting(g, mono_ns()) || replacing(g, mono_ns()) ||
 	    renames_behind(g);
-}
-
-int
-judge_quiet(const struct actor *a)
-{
-	if (a == NULL)
-		return 1;
-	struct jgroup *g = atomic_load(&((struct actor *)a)->group);
-	/* no group yet: a new process of a contained tree is found only by
-	 * judge_admit(), so let a worker ask it */
-	return g != NULL && !g->contained && g->score == 0 &&
-	    !deleting(g, mono_ns()) && !renames_behind(g);
 }
 
 /* ---- notification / analysis path ---- */

@@ -55,8 +55,9 @@ enum admit judge_admit(const struct actor *a, int counted, int behind,
  * decision and bookkeeping when judge_admit would allow at once (nothing
  * to wait for, or the notification thread's backlog() is 0, so its
  * catch-up would return at once); ADMIT_WAIT, with nothing changed, when
- * it would wait or deny: the open then goes to a worker and
- * judge_admit. */
+ * it would wait or deny, or when the actor's allowlist check has not run
+ * yet (it may hash an executable): the open then goes to a worker and
+ * judge_admit.  Takes the judge's mutex, never waits on a condition. */
 enum admit judge_admit_now(const struct actor *a, int counted, int behind,
     uint64_t dev, uint64_t ino, unsigned long (*backlog)(void));
 /* Must a's analysis jobs run at full priority?  Yes while any open
@@ -69,10 +70,6 @@ void judge_on_wait(void (*fn)(void));
 /* Cheap check for the reader's fast path: must this read-only open go to
  * a worker (contained group, or a suspicious group with work pending)? */
 int judge_needs_worker(const struct actor *a);
-/* Cheap check for a write open of an empty file on the fast path: 1 when
- * the judge has nothing to say (the actor's group is known, not contained
- * and has a zero score), so judge_admit() would allow it at once. */
-int judge_quiet(const struct actor *a);
 /* a write-opened an empty file (most often one it creates with this very
  * open).  Lock-free; called on the reader. */
 void judge_new_file(const struct actor *a);

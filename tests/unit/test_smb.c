@@ -4,7 +4,8 @@
  * `smbstatus --json` (its text comes partly from clients), and the ban
  * file that smbd reads as root (nothing unvalidated may reach it).
  * peer_live_cases asks smb_peer_of() about real processes: children
- * holding a loopback TCP connection (IPv4, IPv6) or a listener.
+ * holding a loopback TCP connection (IPv4, IPv6, v4-mapped), a TCP
+ * listener, or a unix listener beside a connection.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "../../src/actor/smb.h"
@@ -36,62 +38,100 @@ static const char tcp6[] =
     "   0: 0000000000000000FFFF00000101640A:1162 0000000000000000FFFF00000901640A:C001 01 00000000:00000000 00:00000000 00000000     0        0 4000 1 0\n"
     "   1: 000080FE000000000000000001000000:1162 000080FE000000000000000002000000:C002 01 00000000:00000000 00:00000000 00000000     0        0 5000 1 0\n";
 
-/* A child that holds one end of a loopback TCP connection of family af
- * (or, with listen_only, just a listener) until killed; -1 if the
- * family is not available here. */
-static pid_t
-holder(int af, int listen_only, int *client)
+/* A loopback address of family af, port 0 (bind) or as given. */
+static socklen_t
+loopback(int af, struct sockaddr_storage *ss, int any)
 {
-	int l = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l < 0)
-		return -1;
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof ss);
-	socklen_t sl;
+	memset(ss, 0, sizeof *ss);
 	if (af == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
 		a->sin_family = AF_INET;
 		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sl = sizeof *a;
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_addr = in6addr_loopback;
-		sl = sizeof *a;
+		return sizeof *a;
 	}
+	struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+	a->sin6_family = AF_INET6;
+	a->sin6_addr = any ? in6addr_any : in6addr_loopback;
+	return sizeof *a;
+}
+
+struct hold_case {
+	int lf;           /* the listener's family (AF_INET6 with any: dual stack) */
+	int any;
+	int cf;           /* the client's family */
+	int listen_only;  /* the child keeps the TCP listener, serves no one */
+	int unix_too;     /* the child also holds a listening unix socket */
+	int rc;
+	const char *addr;
+};
+
+/* A child holding what c says until killed (an accepted TCP connection
+ * from a client that stays in the parent, as *client); -1 if the
+ * families are not available here. */
+static pid_t
+holder(const struct hold_case *c, int *client)
+{
+	*client = -1;
+	struct sockaddr_storage ss;
+	socklen_t sl = loopback(c->lf, &ss, c->any);
+	int l = socket(c->lf, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0)
+		return -1;
 	if (bind(l, (struct sockaddr *)&ss, sl) < 0 || listen(l, 1) < 0 ||
 	    getsockname(l, (struct sockaddr *)&ss, &sl) < 0) {
 		close(l);
 		return -1;
 	}
-	int c = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c < 0 || connect(c, (struct sockaddr *)&ss, sl) < 0) {
+	in_port_t port = c->lf == AF_INET ?
+	    ((struct sockaddr_in *)&ss)->sin_port :
+	    ((struct sockaddr_in6 *)&ss)->sin6_port;
+	struct sockaddr_storage to;
+	socklen_t tl = loopback(c->cf, &to, 0);
+	if (c->cf == AF_INET)
+		((struct sockaddr_in *)&to)->sin_port = port;
+	else
+		((struct sockaddr_in6 *)&to)->sin6_port = port;
+	int k = socket(c->cf, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int pipefd[2] = { -1, -1 };
+	if (k < 0 || connect(k, (struct sockaddr *)&to, tl) < 0 ||
+	    pipe(pipefd) < 0) {
 		close(l);
+		if (k >= 0)
+			close(k);
 		return -1;
 	}
-	int pipefd[2];
-	if (pipe(pipefd) < 0)
-		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {
-		/* the child: an accepted socket (a served client), or only
-		 * the listener */
-		close(c);
-		if (!listen_only) {
-			int s = accept(l, NULL, NULL);
+		close(k);
+		if (!c->listen_only) {
+			int a = accept(l, NULL, NULL);
 			close(l);
-			(void)s;
+			(void)a;
+		}
+		if (c->unix_too) {
+			int u = socket(AF_UNIX, SOCK_STREAM, 0);
+			struct sockaddr_un un = { .sun_family = AF_UNIX };
+			/* abstract: nothing left in the filesystem */
+			snprintf(un.sun_path + 1, sizeof un.sun_path - 1,
+			    "vigil-test-%d", (int)getpid());
+			if (u < 0 || bind(u, (struct sockaddr *)&un,
+			    sizeof un) < 0 || listen(u, 1) < 0)
+				_exit(1);
 		}
 		(void)!write(pipefd[1], "r", 1);
 		pause();
 		_exit(0);
 	}
 	close(l);
-	char b;
-	(void)!read(pipefd[0], &b, 1);
-	close(pipefd[0]);
 	close(pipefd[1]);
-	*client = c;   /* the client end stays open until the child goes */
+	char b = 0;
+	if (pid < 0 || read(pipefd[0], &b, 1) != 1) {
+		close(pipefd[0]);
+		close(k);
+		return -1;
+	}
+	close(pipefd[0]);
+	*client = k;   /* stays open until the child goes */
 	return pid;
 }
 
@@ -99,26 +139,36 @@ static void
 peer_live_cases(void **state)
 {
 	(void)state;
-	static const struct { int af, listen_only, rc; const char *addr; }
-	    t[] = {
-		{ AF_INET, 0, 0, "127.0.0.1" },
-		{ AF_INET6, 0, 0, "::1" },
-		{ AF_INET, 1, -1, "" },     /* a listener serves no one client */
+	static const struct hold_case t[] = {
+		{ AF_INET, 0, AF_INET, 0, 0, 0, "127.0.0.1" },
+		{ AF_INET6, 0, AF_INET6, 0, 0, 0, "::1" },
+		/* dual stack: the accepted socket is AF_INET6, v4-mapped */
+		{ AF_INET6, 1, AF_INET, 0, 0, 0, "127.0.0.1" },
+		/* a unix listener says nothing about the client */
+		{ AF_INET, 0, AF_INET, 0, 1, 0, "127.0.0.1" },
+		/* a TCP listener serves no one client (Samba's main smbd) */
+		{ AF_INET, 0, AF_INET, 1, 0, -1, "" },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		int c = -1;
-		pid_t pid = holder(t[i].af, t[i].listen_only, &c);
-		if (pid < 0 && t[i].af == AF_INET6)
+		int c;
+		pid_t pid = holder(&t[i], &c);
+		if (pid < 0 && (t[i].lf == AF_INET6 || t[i].cf == AF_INET6))
 			continue;   /* no IPv6 loopback on this machine */
 		assert_true(pid > 0);
-		char addr[SMB_ADDR_MAX] = "";
-		int rc = smb_peer_of(pid, addr, sizeof addr);
+		char a1[SMB_ADDR_MAX] = "", a2[SMB_ADDR_MAX] = "";
+		/* both ways: through pidfd_getfd (vigild runs as root, so
+		 * it is not refused here) and as vigild asks */
+		int r1 = smb_peer_by_pidfd(pid, a1, sizeof a1);
+		int r2 = smb_peer_of(pid, a2, sizeof a2);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		close(c);
-		assert_int_equal(rc, t[i].rc);
-		if (rc == 0)
-			assert_string_equal(addr, t[i].addr);
+		assert_int_equal(r1, t[i].rc);
+		assert_int_equal(r2, t[i].rc);
+		if (t[i].rc == 0) {
+			assert_string_equal(a1, t[i].addr);
+			assert_string_equal(a2, t[i].addr);
+		}
 	}
 	char addr[SMB_ADDR_MAX];
 	assert_int_equal(smb_peer_of(getpid(), addr, sizeof addr), -1);
