@@ -121,9 +121,14 @@ fake_handled(void)
 	return handled_now;
 }
 
+static unsigned long backlog_none(void) { return 0; }
+static unsigned long backlog_some(void) { return 1; }
+
 /* Steps: read a rename (seq), set the handled count, or credit a clean
  * replacement; after each, whether the group's next read-only open must
- * go to a worker (and so wait for the handler). */
+ * go to a worker (and so wait for the handler), and whether the reader
+ * may admit a new file's open itself (judge_admit_now): never while the
+ * handler is behind; before any score, whenever the handler is idle. */
 enum step { READ, HANDLED, CLEAN, DESTROYED };
 
 static void
@@ -141,6 +146,8 @@ rename_lead_cases(void **state)
 	a.start = 1;
 	snprintf(a.exe, sizeof a.exe, "/usr/bin/sed");
 	snprintf(a.comm, sizeof a.comm, "sed");
+	judge_allowed(&a);   /* known, as a worker has looked by then */
+	int scored = 0;
 	static const struct { enum step op; unsigned long n; int worker; }
 	    t[] = {
 		{ HANDLED, 3, 0 },
@@ -181,6 +188,7 @@ rename_lead_cases(void **state)
 			struct analysis an = { .verdict = V_DESTROYED };
 			snprintf(an.why, sizeof an.why, "test");
 			judge_file(&a, "/srv/share/x.pdf", &an);
+			scored = 1;
 			break;
 		}
 		}
@@ -188,8 +196,14 @@ rename_lead_cases(void **state)
 		if (w != t[i].worker)
 			fail_msg("step %zu: needs_worker %d, want %d", i, w,
 			    t[i].worker);
-		if (t[i].worker && judge_quiet(&a))
-			fail_msg("step %zu: quiet while behind", i);
+		if (t[i].worker && judge_admit_now(&a, 0, 0, 1, 1,
+		    backlog_some) != ADMIT_WAIT)
+			fail_msg("step %zu: admitted on the reader while behind",
+			    i);
+		if (!t[i].worker && !scored && judge_admit_now(&a, 0, 0, 1, 1,
+		    backlog_none) != ADMIT_ALLOW)
+			fail_msg("step %zu: not admitted on the reader with "
+			    "nothing to wait for", i);
 	}
 }
 
