@@ -32,6 +32,7 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/settle.sh"
+. "$ROOT/bench/floor.sh"
 # VIGILD=PATH runs another build of the daemon (an A/B comparison); the
 # tree is then not rebuilt
 VIGILD_GIVEN=${VIGILD:-}
@@ -59,14 +60,14 @@ T=$(mktemp -d /tmp/vigil-bench.XXXXXX)
 # a machine that drifts over minutes (this project's VMs do, by 30%
 # within one bench) drifts for all three modes alike.
 MODES="base floor off on"
-declare -A VPID=() FPID=()
+declare -A VPID=()
 M=""   # the mount point of the mode being run: workloads use $M
 cleanup() {
 	for m in $MODES; do
 		[ -f "$T/$m/state/vigild.pid" ] && kill -9 "$(cat "$T/$m/state/vigild.pid")" 2>/dev/null
-		[ -n "${FPID[$m]:-}" ] && kill -TERM "${FPID[$m]}" 2>/dev/null   # timeout passes TERM on
 		mountpoint -q "$T/$m/mnt" && umount -l "$T/$m/mnt"
 	done
+	floor_stop
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -102,18 +103,7 @@ vstats() { # mode: prints "rss_mb cpu_s" of that mode's running vigild
 	local ticks; ticks=$(awk '{print $14+$15}' "/proc/$p/stat")
 	echo "$((rss / 1024)) $(awk -v t="$ticks" -v h="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t/h}')"
 }
-start_floor() { # mode: bench/floor.c's allow-all listener on that mode's filesystem
-	local d=$T/$1
-	coproc FLOORP { exec timeout 3600 "$FLOOR" "$d/mnt" ${FLOOR_SPIN:-} 2>>"$T/floor.log"; }
-	FPID[$1]=$FLOORP_PID
-	local line=""
-	read -r -t 10 line <&"${FLOORP[0]}"
-	[ "$line" = ready ] || { echo "floor did not start"; cat "$T/floor.log"; exit 1; }
-}
-stop_floor() { # mode
-	[ -n "${FPID[$1]:-}" ] || return 0
-	kill -TERM "${FPID[$1]}" 2>/dev/null; wait "${FPID[$1]}" 2>/dev/null; FPID[$1]=""
-}
+start_floor() { floor_start "$FLOOR" "$T/$1/mnt" "$T/floor.log"; }   # mode
 stop_vigild() { # mode
 	[ -n "${VPID[$1]:-}" ] || return 0
 	kill -TERM "${VPID[$1]}" 2>/dev/null; wait "${VPID[$1]}" 2>/dev/null; VPID[$1]=""
@@ -165,7 +155,7 @@ timed() {
 	local journal=$(( $(fs_used) - used0 ))
 	read -r rss cpu < <(vstats on)
 	read -r _ cpu_off < <(vstats off)
-	stop_vigild off; stop_vigild on; stop_floor floor
+	stop_vigild off; stop_vigild on; floor_stop
 	base=$(median <"$T/t.base"); with=$(median <"$T/t.on"); off=$(median <"$T/t.off")
 	ratio=$(echo "scale=3; $with / $base" | bc)
 	ratio_off=$(echo "scale=3; $off / $base" | bc)
@@ -273,7 +263,7 @@ PY
 	b=$("$OPENLAT" "$M/share/lat" 4)
 	start_floor on
 	f=$("$OPENLAT" "$M/share/lat" 4)
-	stop_floor on
+	floor_stop
 	start_vigild on
 	r=$("$OPENLAT" "$M/share/lat" 4)
 	w=$("$OPENLAT" "$M/share/lat" 4 w)

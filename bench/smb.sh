@@ -22,6 +22,7 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/settle.sh"
+. "$ROOT/bench/floor.sh"
 VIGILD=${VIGILD:-$ROOT/build/vigild}; VIGIL=${VIGIL:-$ROOT/build/vigil}; FLOOR=$ROOT/build/floor
 FS=ext4; REPS=3; NSMALL=2000; LARGE_MIB=256; OUT=""
 while [ $# -gt 0 ]; do
@@ -40,9 +41,8 @@ for p in smbd smbclient smbpasswd; do command -v $p >/dev/null || { echo "$p mis
 make -C "$ROOT" -s all build/floor >/dev/null || exit 1
 T=$(mktemp -d /tmp/vigil-smbbench.XXXXXX)
 chmod 755 "$T"
-FLOOR_PID=""
 cleanup() {
-	[ -n "$FLOOR_PID" ] && kill -TERM "$FLOOR_PID" 2>/dev/null
+	floor_stop
 	[ -f "$T/state/vigild.pid" ] && kill -9 "$(cat "$T/state/vigild.pid")" 2>/dev/null
 	[ -f "$T/samba/pid/smbd.pid" ] && kill -9 "$(cat "$T/samba/pid/smbd.pid")" 2>/dev/null
 	pkill -9 -f "smbd -s $T/samba/smb.conf" 2>/dev/null
@@ -146,13 +146,9 @@ stop_vigild() {
 declare -A BASE ON FL
 base_set() { while read -r n ms; do BASE[$n]+="$ms "; done < <(run_set); }
 floor_set() {
-	coproc FLOORP { exec timeout 3600 "$FLOOR" "$T/mnt" ${FLOOR_SPIN:-} 2>>"$T/floor.log"; }
-	FLOOR_PID=$FLOORP_PID
-	local line=""
-	read -r -t 10 line <&"${FLOORP[0]}"
-	[ "$line" = ready ] || { echo "floor did not start"; cat "$T/floor.log"; exit 1; }
+	floor_start "$FLOOR" "$T/mnt" "$T/floor.log"
 	while read -r n ms; do FL[$n]+="$ms "; done < <(run_set)
-	kill -TERM "$FLOOR_PID"; wait "$FLOOR_PID" 2>/dev/null; FLOOR_PID=""
+	floor_stop
 }
 # odd repetitions run without vigild first, even ones with it first, so
 # the order's cache and disk effects fall on both sides
