@@ -414,17 +414,21 @@ static struct {
 } S = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
 	.done = PTHREAD_COND_INITIALIZER };
 
-/* Run smbstatus --json with a deadline; its output, or NULL. */
+/* Run smbstatus -p --json with a deadline; its output, or NULL.  -p:
+ * the sessions only, which is all that is read; without it smbstatus
+ * also walks every share connection and open file (locking.tdb), on a
+ * busy server by far the larger part of its time and output. */
 static char *
 run_smbstatus(size_t *len)
 {
-	char *argv[6];
+	char *argv[7];
 	int k = 0;
 	argv[k++] = "smbstatus";
 	if (S.conf[0]) {
 		argv[k++] = "-s";
 		argv[k++] = S.conf;
 	}
+	argv[k++] = "-p";
 	argv[k++] = "--json";
 	argv[k] = NULL;
 	int pp[2];

@@ -8,7 +8,7 @@
  *    Samba forks one smbd per client connection, so this is exact, cheap
  *    (one /proc walk per smbd process, not per event) and available on
  *    the permission path, where the judge groups actors by client.
- *  - The session (user, machine name, dialect) from `smbstatus --json`,
+ *  - The session (user, machine name, dialect) from `smbstatus -p --json`,
  *    which takes a fifth of a second: a background thread runs it when a
  *    new smbd appears and keeps a table; lookups never wait for it.
  * Does not own: deciding anything about the client (judge/), banning it
