@@ -116,6 +116,14 @@ ts_ns(struct timespec t)
 	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* The index entry's last version holds the content st describes (same
+ * inode, ctime and size).  Index lock held. */
+static int
+preserved_as_now(const struct ient *e, const struct stat *st)
+{
+	return e && e->pres_ctime == ts_ns(st->st_ctim) &&
+	    e->pres_size == (uint64_t)st->st_size;
+}
 
 static void
 set_preserved(const struct stat *st, int64_t ct, uint64_t vid)
@@ -140,9 +148,7 @@ preserve(struct tree *t, int fd, const struct stat *st, const char *path,
 {
 	int64_t ct = ts_ns(st->st_ctim);
 	index_lock();
-	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
-	int same = e && e->pres_ctime == ct &&
-	    e->pres_size == (uint64_t)st->st_size;
+	int same = preserved_as_now(index_by_ino(st->st_dev, st->st_ino), st);
 	index_unlock();
 	if (same) {
 		atomic_fetch_add(&D.c.skipped_same, 1);
@@ -181,6 +187,24 @@ preserve(struct tree *t, int fd, const struct stat *st, const char *path,
 	uint64_t id = m->id;
 	free(m);
 	return id;
+}
+
+/* What the index says of an inode, for the judge: *known, indexed at
+ * all; *own, made by a's own group (its rewrites are not counted as
+ * destroying someone else's content).  1 when the inode is held and its
+ * content is preserved as it is now (what preserve() would skip). */
+static int
+index_facts(const struct stat *st, const struct actor *a, int *known,
+    int *own)
+{
+	index_lock();
+	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
+	*known = e != NULL;
+	int same = e && e->held_fd >= 0 && preserved_as_now(e, st);
+	uint64_t cg = e ? e->created_group : 0;
+	index_unlock();
+	*own = cg && a && cg == judge_group_id(a);
+	return same;
 }
 
 /* An executable about to run from a protected tree: deny it if its
@@ -316,12 +340,8 @@ handle(struct slot *s)
 		 * rewriting its own files, e.g. a database, is not held back).
 		 * made: this inode was created by the actor's own group (or
 		 * is not indexed yet: created by this very open) */
-		index_lock();
-		struct ient *e = index_by_ino(st.st_dev, st.st_ino);
-		int known = e != NULL;
-		uint64_t cg = e ? e->created_group : 0;
-		index_unlock();
-		int own = cg && cg == judge_group_id(s->a);
+		int known, own;
+		index_facts(&st, s->a, &known, &own);
 		int counted = intent_is_destructive(in) && st.st_size > 0 &&
 		    !own;
 		int behind = !counted && judge_creating(s->a) &&
@@ -419,21 +439,6 @@ probe_syscall(pid_t tid, char *sc, size_t len, const struct actor **a)
 	return n;
 }
 
-/* Content the index says is preserved as it is now (what preserve()
- * would skip); *own: the inode was made by a's own group. */
-static int
-already_preserved(const struct stat *st, const struct actor *a, int *own)
-{
-	index_lock();
-	struct ient *e = index_by_ino(st->st_dev, st->st_ino);
-	int same = e && e->held_fd >= 0 && e->pres_ctime ==
-	    ts_ns(st->st_ctim) && e->pres_size == (uint64_t)st->st_size;
-	uint64_t cg = e ? e->created_group : 0;
-	index_unlock();
-	*own = cg && a && cg == judge_group_id(a);
-	return same;
-}
-
 /* A write open that needs no copy: of an empty file (most often one its
  * opener creates with this very open), or of content already preserved
  * (a program opening the same document read-write again).  The reader
@@ -446,9 +451,9 @@ static int
 fast_write(const struct fanotify_event_metadata *m, const struct stat *st,
     enum intent in, uint64_t aid, const struct actor *a)
 {
-	int own = 0, counted = 0;
+	int known, own = 0, counted = 0;
 	if (st->st_size != 0) {
-		if (!already_preserved(st, a, &own))
+		if (!index_facts(st, a, &known, &own))
 			return 0;
 		counted = !own;   /* as handle() counts it */
 	}
