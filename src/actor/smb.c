@@ -11,10 +11,10 @@
  * ptrace policy), the socket inodes are looked up in /proc/PID/net/tcp
  * and tcp6 instead: also exact, but the kernel walks its whole TCP hash
  * table to print them, milliseconds on the permission path per new smbd
- * (a third of the reader's time in bench/smb.sh, 2026-12-07).  User and machine names come
- * from `smbstatus --json`, run by a thread of its own whenever a new
- * smbd appears; the table it fills is only ever read under a mutex held
- * for a copy, so no lookup waits for smbstatus.
+ * (a third of the reader's time in bench/smb.sh, 2026-12-07).  User and
+ * machine names come from `smbstatus -p --json`, run by a thread of its
+ * own whenever a new smbd appears; the table it fills is only ever read
+ * under a mutex held for a copy, so no lookup waits for smbstatus.
  * Must not: block the permission path on smbstatus, trust names the
  * client chose (they are copied, bounded and only ever printed as JSON
  * strings or logged), or signal anything (contain/ does that).
@@ -88,6 +88,20 @@ read_proc_all(const char *path, size_t max)
 	return b;
 }
 
+/* An IPv4 (4 bytes) or IPv6 (16 bytes) address as text, an IPv4-mapped
+ * IPv6 address written as IPv4; 0 or -1. */
+static int
+ip_text(int v6, const void *bytes, char *out, size_t len)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0xff, 0xff };
+	if (v6 && memcmp(bytes, mapped, 12) == 0)
+		return inet_ntop(AF_INET, (const unsigned char *)bytes + 12, out,
+		    (socklen_t)len) ? 0 : -1;
+	return inet_ntop(v6 ? AF_INET6 : AF_INET, bytes, out,
+	    (socklen_t)len) ? 0 : -1;
+}
+
 /* An address as printed by the kernel (%08X per native 32-bit word). */
 static int
 hex_addr(const char *s, int v6, char *out, size_t len)
@@ -103,13 +117,7 @@ hex_addr(const char *s, int v6, char *out, size_t len)
 		uint32_t v = (uint32_t)strtoul(h, NULL, 16);
 		memcpy(bytes + 4 * w, &v, 4);
 	}
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0, 0xff, 0xff };
-	if (v6 && memcmp(bytes, mapped, 12) == 0)
-		return inet_ntop(AF_INET, bytes + 12, out, (socklen_t)len) ?
-		    0 : -1;
-	return inet_ntop(v6 ? AF_INET6 : AF_INET, bytes, out,
-	    (socklen_t)len) ? 0 : -1;
+	return ip_text(v6, bytes, out, len);
 }
 
 int
@@ -201,21 +209,13 @@ socket_peer(int sfd, char *addr, size_t len)
 	socklen_t sl = sizeof ss;
 	if (getpeername(sfd, (struct sockaddr *)&ss, &sl) < 0)
 		return -1;
-	const void *ip;
-	int af = ss.ss_family;
-	if (af == AF_INET) {
-		ip = &((struct sockaddr_in *)&ss)->sin_addr;
-	} else if (af == AF_INET6) {
-		const struct in6_addr *a6 =
-		    &((struct sockaddr_in6 *)&ss)->sin6_addr;
-		ip = a6;
-		if (IN6_IS_ADDR_V4MAPPED(a6)) {
-			af = AF_INET;
-			ip = a6->s6_addr + 12;
-		}
-	} else
-		return -1;
-	return inet_ntop(af, ip, addr, (socklen_t)len) ? 0 : -1;
+	if (ss.ss_family == AF_INET)
+		return ip_text(0, &((struct sockaddr_in *)&ss)->sin_addr, addr,
+		    len);
+	if (ss.ss_family == AF_INET6)
+		return ip_text(1, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+		    addr, len);
+	return -1;
 }
 
 struct borrow {
