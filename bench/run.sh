@@ -51,7 +51,8 @@ while [ $# -gt 0 ]; do
 done
 [ "$FSLIST" = all ] && FSLIST="ext4 xfs btrfs"
 [ "$(id -u)" -eq 0 ] || { echo "bench needs root"; exit 1; }
-[ -n "$VIGILD_GIVEN" ] || make -C "$ROOT" -s all build/openlat build/floor >/dev/null || exit 1
+[ -n "$VIGILD_GIVEN" ] || make -C "$ROOT" -s all >/dev/null || exit 1
+make -C "$ROOT" -s build/openlat build/floor >/dev/null || exit 1   # also for a VIGILD= A/B
 T=$(mktemp -d /tmp/vigil-bench.XXXXXX)
 # Three filesystems, one per mode: "base" (no vigild), "off" (vigild with
 # detect = off: the protect issue's run) and "on" (detect = on).  Both
