@@ -47,7 +47,6 @@ sleep 2
 # fast_write).  20 files rewritten above are opened twice, 50 ms apart
 # (a program re-opening the documents it works on): the first round
 # preserves them, the second is counted against the status counters
-counter() { "$VIGIL" --state-dir "$SD" --json status | python3 -c "import json,sys; print(json.load(sys.stdin)['counters']['$1'])"; }
 reopen() {
 	timeout 60 python3 - "$D" <<'PY'
 import os, sys, time
@@ -58,9 +57,9 @@ for n in sorted(os.listdir(d))[:20]:
 PY
 }
 reopen
-f0=$(counter perm_fast); s0=$(counter skipped_same)
+f0=$(status_field "$SD" perm_fast); s0=$(status_field "$SD" skipped_same)
 reopen
-f1=$(counter perm_fast); s1=$(counter skipped_same)
+f1=$(status_field "$SD" perm_fast); s1=$(status_field "$SD" skipped_same)
 check "re-opens of preserved content answered by the reader: $((f1 - f0)) of 20 (nothing copied again: $((s1 - s0)))" \
     test $((f1 - f0)) -ge 15 -a $((s1 - s0)) -ge 15
 inc=$("$VIGIL" --state-dir "$SD" --json incidents | grep -o '"id":' | wc -l)
