@@ -120,9 +120,16 @@ timed() {
 	echo "$(( (t1 - t0) / 1000000 ))"
 }
 WORK=(write-small overwrite-small read-small write-large overwrite-large read-large)
-run_set() { # prints "name ms" lines
+# empty the share; done before vigild starts: the files it deletes were
+# made by the previous set, with no vigild watching, so to vigild they are
+# someone else's, and a client that deleted someone else's file has its
+# opens checked on a worker for the next second (design.md, "deleting"):
+# write-small would be timed inside that second
+clear_share() {
 	smb "deltree small; deltree large" || true
 	smb "mkdir small; mkdir large"
+}
+run_set() { # prints "name ms" lines
 	echo "write-small $(timed w "lcd $SRC/small; cd small; prompt; mput *")"
 	echo "overwrite-small $(timed o "lcd $SRC/small; cd small; prompt; mput *")"
 	echo "read-small $(timed r "lcd $T/get; cd small; prompt; mget *")"
@@ -144,8 +151,9 @@ stop_vigild() {
 }
 
 declare -A BASE ON FL
-base_set() { while read -r n ms; do BASE[$n]+="$ms "; done < <(run_set); }
+base_set() { clear_share; while read -r n ms; do BASE[$n]+="$ms "; done < <(run_set); }
 floor_set() {
+	clear_share
 	floor_start "$FLOOR" "$T/mnt" "$T/floor.log"
 	while read -r n ms; do FL[$n]+="$ms "; done < <(run_set)
 	floor_stop
@@ -154,6 +162,7 @@ floor_set() {
 # the order's cache and disk effects fall on both sides
 for r in $(seq "$REPS"); do
 	[ $((r % 2)) -eq 1 ] && { base_set; floor_set; }
+	clear_share
 	start_vigild
 	while read -r n ms; do ON[$n]+="$ms "; done < <(run_set)
 	inc=$(sqlite3 "$T/state/journal.db" "SELECT count(*) FROM incidents")
