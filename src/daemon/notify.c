@@ -246,7 +246,9 @@ hold_child(struct tree *t, const struct fanotify_event_info_fid *fid,
 	/* most new files were held by the permission path already, when
 	 * their creator opened them: then no open (and no event) here */
 	int fd = held_dup(st->st_dev, st->st_ino);
-	if (fd < 0 && st->st_nlink != 0 && wait_for_hold)
+	/* (with no fds left to hold anything, no one will) */
+	if (fd < 0 && st->st_nlink != 0 && wait_for_hold &&
+	    atomic_load(&D.held_now) < D.held_max)
 		fd = await_hold(st);
 	if (fd >= 0 || st->st_nlink == 0) {
 		/* held already; or deleted since, with nothing to keep */
