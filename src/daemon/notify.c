@@ -9,8 +9,10 @@
  * the name is looked up in the index; if it has no link left, its content
  * is preserved from the held fd into a version.  A periodic sweep
  * (retention.c) catches any inode this path missed.
- * New directories are marked and scanned here, and renames keep the index
- * and the path history (names table) true.
+ * New directories are marked and scanned here, new files held unless the
+ * permission path holds them first (a create waits up to 100 µs for that:
+ * await_hold), and renames keep the index and the path history (names
+ * table) true.
  * Runs on its own thread, which reads ahead of what it handles and tells
  * the judge of deletions when it reads them (read_ahead).  Nothing here
  * delays an opener.
@@ -27,11 +29,11 @@
 #include "../journal/store.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
