@@ -96,8 +96,8 @@ ip_text(int v6, const void *bytes, char *out, size_t len)
 	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		0, 0xff, 0xff };
 	if (v6 && memcmp(bytes, mapped, 12) == 0)
-		return inet_ntop(AF_INET, (const unsigned char *)bytes + 12, out,
-		    (socklen_t)len) ? 0 : -1;
+		return inet_ntop(AF_INET, (const unsigned char *)bytes + 12,
+		    out, (socklen_t)len) ? 0 : -1;
 	return inet_ntop(v6 ? AF_INET6 : AF_INET, bytes, out,
 	    (socklen_t)len) ? 0 : -1;
 }
@@ -237,7 +237,7 @@ borrow_socket(int fd, const char *link, void *arg)
 	int sfd = (int)syscall(SYS_pidfd_getfd, b->pidfd, fd, 0);
 	if (sfd < 0) {
 		if (errno == EBADF || errno == ESRCH)
-			return 0;   /* closed meanwhile, or the process is gone */
+			return 0;   /* closed meanwhile, or its process gone */
 		/* refused (EPERM, ENOSYS, an LSM) or no fd to spare: a
 		 * socket left unasked could be the listener that rules the
 		 * process out, so the tables must decide */

@@ -11,10 +11,10 @@
  * wait (judge_admit_now; its bookkeeping takes the judge's mutex, held
  * briefly by every thread).  Everything else (a write to content not
  * preserved, an inode not yet held, an open the judge would hold back;
- * vigild's own opens aside) goes to a slot table and a FIFO.  Workers do the real
- * work for one event: hold the inode (hold.c) and, when the open is a
- * write to content not preserved yet, preserve it into the vault; then
- * they answer ALLOW.  With detection on, a worker first asks the judge
+ * vigild's own opens aside) goes to a slot table and a FIFO.  Workers do
+ * the real work for one event: hold the inode (hold.c) and, when the open
+ * is a write to content not preserved yet, preserve it into the vault;
+ * then they answer ALLOW.  With detection on, a worker first asks the judge
  * (judge/): an actor with too many writes not yet analysed waits there
  * (bounded: half the permission deadline at most), and a contained actor
  * is answered DENY.  The deadline thread's fail-open still bounds it all.
