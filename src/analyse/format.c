@@ -870,11 +870,17 @@ is_csv(const uint8_t *p, size_t len)
 		if (c == '"')
 			q = !q;
 		else if (!q && c == '\n') {
+			unsigned any = 0;
+
 			for (unsigned d = 0; d < ND; d++) {
 				cnt[d][nrec] = cur[d];
+				any |= cur[d];
 				cur[d] = 0;
 			}
-			nrec++;
+			/* a delimiter counts only if the first record has
+			 * it: with none there, nothing can qualify */
+			if (nrec++ == 0 && any == 0)
+				return 0;
 		} else if (!q)
 			cur[slot[c]]++;
 	}
