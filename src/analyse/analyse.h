@@ -105,10 +105,10 @@ int analyse_pair_fill(int before_fd, analyse_fill_fn *fill, void *ctx,
  * transformed by a real tool (gzip, zstd, 7z, gpg ...)? */
 int analyse_replacement(int old_fd, int new_fd, uint64_t budget,
     struct analysis *out);
-/* The same for two regular files whose sizes the caller has just taken
- * (fstat): no second look at them. */
-int analyse_replacement_sized(int old_fd, uint64_t old_size, int new_fd,
-    uint64_t new_size, uint64_t budget, struct analysis *out);
+/* The same for two files the caller has read whole into memory (the
+ * notification thread's inline analysis of small rename-overs). */
+void analyse_replacement_buffers(const uint8_t *old, size_t olen,
+    const uint8_t *new, size_t nlen, struct analysis *out);
 /* The same comparison on memory buffers (used by the fd versions, the
  * unit tests and the fuzzer). */
 void analyse_buffers(const uint8_t *before, size_t blen,

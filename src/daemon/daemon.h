@@ -123,6 +123,10 @@ void notify_stop(void);
  * fd on that version for the caller to close, or -1. */
 uint64_t notify_retire(struct tree *t, uint64_t ino, const char *path,
     const char *reason, uint64_t actor_id, int *vfd);
+/* Read the held inode (dev, ino) from offset 0 into buf[cap], with no
+ * dup of its fd: the byte count, or -1 if it is not held or unreadable. */
+ssize_t notify_read_held(uint64_t dev, uint64_t ino, uint8_t *buf,
+    size_t cap);
 /* Wait (at most until deadline, CLOCK_MONOTONIC) until events already
  * queued on the notification group have been handled (read_only: read,
  * which tells the judge of the deletions among them); give up early once

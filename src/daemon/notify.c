@@ -53,6 +53,9 @@
 
 static pthread_t notify_thread;
 static int notify_running;
+/* Held fds are closed only by notify_retire, under this lock: whoever
+ * holds it may use one without a dup (notify_read_held).  Taken before
+ * the index lock, never after it. */
 static pthread_mutex_t retire_mu = PTHREAD_MUTEX_INITIALIZER;
 /* events read from the group and events handled, since start: the
  * difference is what the thread holds but has not handled yet.  Counted
@@ -133,6 +136,23 @@ out:
 	atomic_fetch_sub(&D.held_now, 1);
 	pthread_mutex_unlock(&retire_mu);
 	return vid;
+}
+
+ssize_t
+notify_read_held(uint64_t dev, uint64_t ino, uint8_t *buf, size_t cap)
+{
+	ssize_t r = -1;
+	pthread_mutex_lock(&retire_mu);
+	index_lock();
+	struct ient *e = index_by_ino(dev, ino);
+	int fd = e ? e->held_fd : -1;
+	index_unlock();
+	if (fd >= 0)
+		do
+			r = pread(fd, buf, cap, 0);
+		while (r < 0 && errno == EINTR);
+	pthread_mutex_unlock(&retire_mu);
+	return r;
 }
 
 static void

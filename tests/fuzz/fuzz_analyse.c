@@ -11,7 +11,8 @@
  *      partial changes);
  *   3  analyse_pair and analyse_replacement on memfds, budget from the
  *      input (16 KiB minimum upwards), files tiled up to 64 KiB, so the
- *      spread sampling of files larger than the budget runs;
+ *      spread sampling of files larger than the budget runs; and
+ *      analyse_replacement_buffers on the same bytes;
  *   4  stats_block / stats_histogram / stats_is_random.
  */
 #define _GNU_SOURCE
@@ -127,6 +128,7 @@ fds(const uint8_t *d, size_t n)
 			analyse_pair(fb, fa, (uint64_t)d[7] << 12, &an);
 			analyse_replacement(fb, fa, (uint64_t)d[7] << 12, &an);
 		}
+		analyse_replacement_buffers(b, bn, a, bn + d[6], &an);
 		if (fb >= 0)
 			close(fb);
 		if (fa >= 0)

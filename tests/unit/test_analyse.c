@@ -1353,6 +1353,14 @@ replacement_cases(void **state)
 			    vname(t[i].v), t[i].must, an.why);
 		/* offsets untouched: pread only */
 		assert_int_equal(lseek(fo, 0, SEEK_CUR), (off_t)o.n);
+		/* the notification thread's form, from memory: the same */
+		struct analysis am;
+		analyse_replacement_buffers(o.p, o.n, n.p, n.n, &am);
+		if (am.verdict != an.verdict || am.reasons != an.reasons ||
+		    strcmp(am.why, an.why) != 0)
+			fail_msg("%s: from memory %s %#x (%s), from fds %s %#x "
+			    "(%s)", t[i].name, vname(am.verdict), am.reasons,
+			    am.why, vname(an.verdict), an.reasons, an.why);
 		close(fo);
 		close(fn);
 		free(o.p);
