@@ -113,8 +113,8 @@ read_whole(int fd, uint8_t *buf, size_t cap)
  * temporary file): analysed here, on the notification thread, from the
  * held fd of the inode that took the name.  Queueing it cost more than
  * analysing it: a job, a wake, a path lookup, two of the judge's locks.
- * Both files are read whole with one pread each, into a buffer kept per
- * thread, the new one through its held fd itself: no dup, no fstat, no
+ * Both files are read whole with one pread each, into a static buffer,
+ * the new one through its held fd itself: no dup, no fstat, no
  * allocation (sed -i spent half of this function in dup, fstat, close,
  * malloc and repeated reads).  A file larger than
  * INLINE_MAX, or one that cannot be read, goes to the analysers.
@@ -124,29 +124,36 @@ static int
 replaced_inline(struct tree *t, const struct actor *a, const char *path,
     uint64_t dev, uint64_t ino, uint64_t vid, int before_fd)
 {
-	static _Thread_local uint8_t *buf;      /* two INLINE_MAX + 1 */
+	/* one buffer (the notification thread is nearly its only user):
+	 * not per thread, whose every stack would carry it */
+	static uint8_t buf[2 * (INLINE_MAX + 1)];
+	static pthread_mutex_t buf_mu = PTHREAD_MUTEX_INITIALIZER;
 	const size_t cap = INLINE_MAX + 1;
 
-	if (ino == 0 || (buf == NULL && (buf = malloc(2 * cap)) == NULL))
+	if (ino == 0)
 		return 0;
+	pthread_mutex_lock(&buf_mu);
 	int b = before_fd, done = 0;
 	ssize_t nn = notify_read_held(dev, ino, buf + cap, cap), on = -1;
 	if (nn >= 0 && (size_t)nn < cap &&
 	    (b >= 0 || (b = vault_open_version(t->vault, vid)) >= 0))
 		on = read_whole(b, buf, cap);
+	struct analysis an;
 	if (on >= 0 && (size_t)on < cap) {
+		analyse_replacement_buffers(buf, (size_t)on, buf + cap,
+		    (size_t)nn, &an);
+		done = 1;
+	}
+	pthread_mutex_unlock(&buf_mu);
+	if (b >= 0 && b != before_fd)
+		close(b);
+	if (done) {     /* the judge, with no lock of this file held */
 		struct job j = { .kind = JOB_REPLACED, .t = t, .a = a,
 			.path = (char *)path, .dev = dev, .ino = ino,
 			.vid = vid };
-		struct analysis an;
-		analyse_replacement_buffers(buf, (size_t)on, buf + cap,
-		    (size_t)nn, &an);
 		verdict(&j, path, &an);
 		atomic_fetch_add(&n_done, 1);
-		done = 1;
 	}
-	if (b >= 0 && b != before_fd)
-		close(b);
 	return done;
 }
 
