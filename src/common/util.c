@@ -235,6 +235,16 @@ write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+ssize_t
+pread_head(int fd, void *buf, size_t cap)
+{
+	ssize_t r;
+	do
+		r = pread(fd, buf, cap, 0);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
 int
 mkdir_p(const char *path, unsigned mode)
 {

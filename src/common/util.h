@@ -1,6 +1,6 @@
 /*
  * util.h - small helpers shared by vigild and vigil: clocks, time and size
- * parsing, and path checks.  Nothing here does I/O on protected trees.
+ * parsing, path checks, and read/write helpers on fds the caller opened.
  */
 #ifndef VIGIL_UTIL_H
 #define VIGIL_UTIL_H
@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define VIGIL_VERSION "0.1.0"
 /* Bumped whenever the on-disk state (database schema, vault layout) changes
@@ -53,6 +54,12 @@ int path_is_under(const char *child, const char *root);
 
 /* write all of buf, retrying on EINTR / short writes */
 int write_full(int fd, const void *buf, size_t len);
+/* The first cap bytes of a regular file, with one pread (retried on
+ * EINTR): the count, or -1.  A regular file's read comes back short
+ * only at its end, or when a signal handler interrupts it, and vigild's
+ * threads block the signals it takes (vigild.c) and install no
+ * handlers: a count under cap is the whole file. */
+ssize_t pread_head(int fd, void *buf, size_t cap);
 
 /* mkdir -p with mode, refusing symlinks in the created components */
 int mkdir_p(const char *path, unsigned mode);

@@ -94,21 +94,6 @@ static void verdict(const struct job *j, const char *path,
 static void queue(enum job_kind kind, struct tree *t, const struct actor *a,
     const char *path, uint64_t dev, uint64_t ino, uint64_t vid);
 
-/* Read fd from offset 0 into buf[cap]: the byte count, or -1.  One
- * pread for a small file: a regular file's read comes back short only
- * at its end, or when a handler interrupts it, and vigild's threads
- * block the signals it takes (vigild.c) and install no handlers. */
-static ssize_t
-read_whole(int fd, uint8_t *buf, size_t cap)
-{
-	ssize_t r;
-
-	do
-		r = pread(fd, buf, cap, 0);
-	while (r < 0 && errno == EINTR);
-	return r;
-}
-
 /* A small file renamed over another (sed -i, a program saving through a
  * temporary file): analysed here, on the notification thread, from the
  * held fd of the inode that took the name.  Queueing it cost more than
@@ -137,7 +122,7 @@ replaced_inline(struct tree *t, const struct actor *a, const char *path,
 	ssize_t nn = notify_read_held(dev, ino, buf + cap, cap), on = -1;
 	if (nn >= 0 && (size_t)nn < cap &&
 	    (b >= 0 || (b = vault_open_version(t->vault, vid)) >= 0))
-		on = read_whole(b, buf, cap);
+		on = pread_head(b, buf, cap);
 	struct analysis an;
 	if (on >= 0 && (size_t)on < cap) {
 		analyse_replacement_buffers(buf, (size_t)on, buf + cap,

@@ -148,9 +148,7 @@ notify_read_held(uint64_t dev, uint64_t ino, uint8_t *buf, size_t cap)
 	int fd = e ? e->held_fd : -1;
 	index_unlock();
 	if (fd >= 0)
-		do
-			r = pread(fd, buf, cap, 0);
-		while (r < 0 && errno == EINTR);
+		r = pread_head(fd, buf, cap);
 	pthread_mutex_unlock(&retire_mu);
 	return r;
 }
