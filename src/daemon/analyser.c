@@ -109,15 +109,12 @@ static int
 replaced_inline(struct tree *t, const struct actor *a, const char *path,
     uint64_t dev, uint64_t ino, uint64_t vid, int before_fd)
 {
-	/* one buffer (the notification thread is nearly its only user):
-	 * not per thread, whose every stack would carry it */
+	/* the notification thread's only (analyser_replaced) */
 	static uint8_t buf[2 * (INLINE_MAX + 1)];
-	static pthread_mutex_t buf_mu = PTHREAD_MUTEX_INITIALIZER;
 	const size_t cap = INLINE_MAX + 1;
 
 	if (ino == 0)
 		return 0;
-	pthread_mutex_lock(&buf_mu);
 	int b = before_fd, done = 0;
 	ssize_t nn = notify_read_held(dev, ino, buf + cap, cap), on = -1;
 	if (nn >= 0 && (size_t)nn < cap &&
@@ -129,10 +126,9 @@ replaced_inline(struct tree *t, const struct actor *a, const char *path,
 		    (size_t)nn, &an);
 		done = 1;
 	}
-	pthread_mutex_unlock(&buf_mu);
 	if (b >= 0 && b != before_fd)
 		close(b);
-	if (done) {     /* the judge, with no lock of this file held */
+	if (done) {
 		struct job j = { .kind = JOB_REPLACED, .t = t, .a = a,
 			.path = (char *)path, .dev = dev, .ino = ino,
 			.vid = vid };
@@ -154,9 +150,7 @@ void
 analyser_submit(enum job_kind kind, struct tree *t, const struct actor *a,
     const char *path, uint64_t dev, uint64_t ino, uint64_t vid)
 {
-	if (kind == JOB_REPLACED)
-		analyser_replaced(t, a, path, dev, ino, vid, -1);
-	else if (!not_analysed(a, path))
+	if (!not_analysed(a, path))
 		queue(kind, t, a, path, dev, ino, vid);
 }
 

@@ -153,7 +153,9 @@ void analyser_submit(enum job_kind kind, struct tree *t,
     const struct actor *a, const char *path, uint64_t dev, uint64_t ino,
     uint64_t vid);
 /* A JOB_REPLACED whose version the caller has open (before_fd, -1 if
- * not; the caller closes it): analysed at once when small. */
+ * not; the caller closes it): analysed at once when small.  Called by
+ * the notification thread only (its inline analysis has one buffer);
+ * analyser_submit takes the other kinds. */
 void analyser_replaced(struct tree *t, const struct actor *a,
     const char *path, uint64_t dev, uint64_t ino, uint64_t vid,
     int before_fd);
