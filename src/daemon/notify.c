@@ -10,9 +10,9 @@
  * is preserved from the held fd into a version.  A periodic sweep
  * (retention.c) catches any inode this path missed.
  * New directories are marked and scanned here, new files held unless the
- * permission path holds them first (a create waits up to 100 µs for that:
- * await_hold), and renames keep the index and the path history (names
- * table) true.
+ * permission path holds them first (a create's hold is deferred to this
+ * thread's next event or 1 ms of quiet for that: resolve_pending), and
+ * renames keep the index and the path history (names table) true.
  * Runs on its own thread, which reads ahead of what it handles and tells
  * the judge of deletions when it reads them (read_ahead).  Nothing here
  * delays an opener.
@@ -229,11 +229,19 @@ child_open(struct tree *t, const struct fanotify_event_info_fid *fid,
  * moment before the open's permission event: this thread usually gets
  * there first (1,600-1,800 of 2,000 files written over SMB).  Holding it
  * here takes an open of its own, whose permission event the permission
- * thread must answer while this one waits; waiting for that thread's
- * hold instead took 15-19 µs on average.  Bounded: a file made by a
- * link() or mknod() raises no permission event and is opened here after
- * HOLD_WAIT_NS. */
+ * thread must answer.  So the create's hold is deferred (struct pending)
+ * until this thread handles its next event or has had nothing to do for
+ * PENDING_IDLE_MS: by then the permission path has held the file almost
+ * always.  Waiting for that hold with sched_yield instead (as up to
+ * 2026-12-07) cost the thread 15-19 µs on average when the hold came and
+ * 100 µs when it did not, and it did not for a third of the files
+ * written over SMB (a perf profile of vigild during bench/smb.sh's
+ * write-small: 9% of its samples in that wait, 5% in its own opens).
+ * The wait is kept for a deferred create resolved at once by the next
+ * event (await_hold, bounded by HOLD_WAIT_NS): a file made by a link() or
+ * mknod() raises no permission event and is opened here after that. */
 #define HOLD_WAIT_NS 100000LL
+#define PENDING_IDLE_MS 1
 static int
 await_hold(const struct stat *st)
 {
@@ -246,14 +254,72 @@ await_hold(const struct stat *st)
 	return fd;
 }
 
+/* Hold the inode behind pfd (an O_PATH fd, consumed) with an open of
+ * vigild's own. */
+static int
+hold_own(struct tree *t, int pfd, const struct stat *st, const char *path)
+{
+	/* reopened through the O_PATH fd: the same inode, whatever its
+	 * name is now, and only once it is known to be a regular file */
+	char lnk[64];
+	snprintf(lnk, sizeof lnk, "/proc/self/fd/%d", pfd);
+	int fd = open(lnk, O_RDONLY | O_NONBLOCK | O_NOATIME | O_CLOEXEC);
+	close(pfd);
+	if (fd < 0)
+		return -1;
+	hold_inode(t, fd, 1, st, path);
+	return 0;
+}
+
+/* The one create whose hold is deferred (the notification thread's
+ * only): its inode, O_PATH fd and name, and the group that made it. */
+static struct pending {
+	int pfd;                /* -1: none */
+	struct tree *t;
+	struct stat st;
+	uint64_t gid;
+	char path[PATH_MAX];
+} pend = { .pfd = -1 };
+
+/* Settle the deferred create: held by the permission path by now, or
+ * deleted since, or else held here. */
+static void
+resolve_pending(void)
+{
+	if (pend.pfd < 0)
+		return;
+	struct stat *st = &pend.st;
+	int fd = held_dup(st->st_dev, st->st_ino);
+	struct stat now;
+	int gone = fstat(pend.pfd, &now) < 0 || now.st_nlink == 0;
+	if (fd < 0 && !gone && atomic_load(&D.held_now) < D.held_max)
+		fd = await_hold(st);
+	if (fd >= 0 || gone) {
+		if (fd >= 0)
+			close(fd);
+		close(pend.pfd);
+	} else {
+		hold_own(pend.t, pend.pfd, st, pend.path);
+	}
+	pend.pfd = -1;
+	if (pend.gid) {
+		index_lock();
+		struct ient *e = index_by_ino(st->st_dev, st->st_ino);
+		if (e)
+			e->created_group = pend.gid;
+		index_unlock();
+	}
+}
+
 /* Hold the regular file a create or rename event is about, indexed under
  * the event's name (the events that follow in the queue rename it on);
  * *st tells which inode it is.  0, or -1 if there is none.
- * wait_for_hold: the event is a create, which an open may be about to
- * hold (await_hold). */
+ * defer_gid: the event is a create, which an open may be about to hold:
+ * if it is not held yet, the hold is deferred (resolve_pending) and the
+ * group defer_gid (0: none) marked as its maker then.  Returns 1 then. */
 static int
 hold_child(struct tree *t, const struct fanotify_event_info_fid *fid,
-    const char *path, struct stat *st, int wait_for_hold)
+    const char *path, struct stat *st, int defer, uint64_t defer_gid)
 {
 	int pfd = child_open(t, fid, path);
 	if (pfd < 0)
@@ -266,10 +332,6 @@ hold_child(struct tree *t, const struct fanotify_event_info_fid *fid,
 	/* most new files were held by the permission path already, when
 	 * their creator opened them: then no open (and no event) here */
 	int fd = held_dup(st->st_dev, st->st_ino);
-	/* (with no fds left to hold anything, no one will) */
-	if (fd < 0 && st->st_nlink != 0 && wait_for_hold &&
-	    atomic_load(&D.held_now) < D.held_max)
-		fd = await_hold(st);
 	if (fd >= 0 || st->st_nlink == 0) {
 		/* held already; or deleted since, with nothing to keep */
 		if (fd >= 0)
@@ -277,16 +339,18 @@ hold_child(struct tree *t, const struct fanotify_event_info_fid *fid,
 		close(pfd);
 		return 0;
 	}
-	/* reopened through the O_PATH fd: the same inode, whatever its
-	 * name is now, and only once it is known to be a regular file */
-	char lnk[64];
-	snprintf(lnk, sizeof lnk, "/proc/self/fd/%d", pfd);
-	fd = open(lnk, O_RDONLY | O_NONBLOCK | O_NOATIME | O_CLOEXEC);
-	close(pfd);
-	if (fd < 0)
-		return -1;
-	hold_inode(t, fd, 1, st, path);
-	return 0;
+	/* (with no fds left to hold anything, no one will) */
+	if (defer && atomic_load(&D.held_now) < D.held_max &&
+	    strlen(path) < sizeof pend.path) {
+		resolve_pending();
+		pend.pfd = pfd;
+		pend.t = t;
+		pend.st = *st;
+		pend.gid = defer_gid;
+		memcpy(pend.path, path, strlen(path) + 1);
+		return 1;
+	}
+	return hold_own(t, pfd, st, path);
 }
 
 static void
@@ -351,8 +415,8 @@ on_create(struct tree *t, const char *path, int isdir, const struct actor *a,
 		 * made by (dev, ino), even if it was renamed since.  One
 		 * already gone (deleted before this event was read) is
 		 * found in the index by the name it had, if at all */
-		int have = hold_child(t, child, path, &st, 1) == 0;
 		uint64_t gid = a ? judge_group_id(a) : 0;
+		int have = hold_child(t, child, path, &st, 1, gid) >= 0;
 		index_lock();
 		struct ient *e = have ? index_by_ino(st.st_dev, st.st_ino) :
 		    index_by_path(path);
@@ -465,7 +529,7 @@ on_rename(struct dname *o, struct dname *n, int isdir, const struct actor *a,
 			store_name_open(mdev, mino, np, now_ns());
 		} else {
 			struct stat st;
-			if (hold_child(nt, child, np, &st, 0) == 0) {
+			if (hold_child(nt, child, np, &st, 0, 0) == 0) {
 				mdev = (uint64_t)st.st_dev;
 				mino = (uint64_t)st.st_ino;
 			}
@@ -750,8 +814,10 @@ handle_chunk(const char *buf, size_t len)
 				store_alert(LOG_LVL_CRIT, "overflow",
 				    "notification queue overflowed; the "
 				    "orphan sweep will catch lost unlinks");
-			else
+			else {
+				resolve_pending();
 				handle_event(m);
+			}
 		}
 		handled(1);
 		int64_t now = mono_ns();
@@ -772,8 +838,11 @@ notify_main(void *arg)
 			/* new files wait here a moment (notes.c): wake
 			 * for them even if no event comes */
 			struct pollfd pfd = { D.notif_fd, POLLIN, 0 };
-			int r = poll(&pfd, 1, notes_pending() ? 1 : 200);
+			int r = poll(&pfd, 1, notes_pending() ? 1 :
+			    pend.pfd >= 0 ? PENDING_IDLE_MS : 200);
 			notes_flush(mono_ns());
+			if (r == 0)
+				resolve_pending();
 			if (r <= 0 || !read_ahead())
 				continue;
 		}
@@ -788,6 +857,7 @@ notify_main(void *arg)
 		free(c);
 	}
 	/* stopping: what is left is dropped, as the kernel queue is */
+	resolve_pending();
 	notes_forget();
 	for (struct chunk *c = Q.head, *n; c; c = n) {
 		n = c->next;

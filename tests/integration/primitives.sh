@@ -151,6 +151,28 @@ for _ in $(seq 200); do
 done
 check "$FS: a create names its inode though renamed before vigild read it (${jino:-none} = $ino)" test "$jino" = "$ino"
 
+# A file linked into the tree raises no permission event, so no open
+# holds it: the notification thread does, when its create's deferred hold
+# is settled, by the next event (b.txt, followed at once by another
+# create) or after a quiet moment (q.txt).  Unheld, its content would be
+# gone with its last name.
+# (q.txt's next event is its own deletion, too late to hold it by)
+echo "linked, then quiet" >"$T/mnt/stage/q.txt"; ln "$T/mnt/stage/q.txt" "$D/q.txt"
+sleep 0.5
+rm "$T/mnt/stage/q.txt" "$D/q.txt"
+sleep 0.5
+echo "linked, then busy" >"$T/mnt/stage/b.txt"; ln "$T/mnt/stage/b.txt" "$D/b.txt"; : >"$D/after-b"
+sleep 0.5
+rm "$T/mnt/stage/b.txt" "$D/b.txt"
+sleep 1
+mkdir -p "$T/linked"
+timeout 30 "$VIGIL" --state-dir "$SD" restore "$D/q.txt" --to "$T/linked" >/dev/null 2>&1
+check "$FS: a file linked in, then a quiet moment, is kept when deleted" \
+    grep -qx "linked, then quiet" "$T/linked/q.txt"
+timeout 30 "$VIGIL" --state-dir "$SD" restore "$D/b.txt" --to "$T/linked" >/dev/null 2>&1
+check "$FS: a file linked in, then another create, is kept when deleted" \
+    grep -qx "linked, then busy" "$T/linked/b.txt"
+
 # The journal's actor attribution names the program that wrote
 "$VIGIL" --state-dir "$SD" --json events | grep -q '"exe":"/usr/bin/sed"'
 check "$FS: events attribute sed -i to /usr/bin/sed" test $? -eq 0
