@@ -314,9 +314,9 @@ resolve_pending(void)
 /* Hold the regular file a create or rename event is about, indexed under
  * the event's name (the events that follow in the queue rename it on);
  * *st tells which inode it is.  0, or -1 if there is none.
- * defer_gid: the event is a create, which an open may be about to hold:
- * if it is not held yet, the hold is deferred (resolve_pending) and the
- * group defer_gid (0: none) marked as its maker then.  Returns 1 then. */
+ * defer: the event is a create, which an open may be about to hold; if
+ * it is not held yet, its hold is deferred (resolve_pending), the group
+ * defer_gid (0: none) is marked as its maker then, and 1 is returned. */
 static int
 hold_child(struct tree *t, const struct fanotify_event_info_fid *fid,
     const char *path, struct stat *st, int defer, uint64_t defer_gid)
